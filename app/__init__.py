@@ -1,0 +1,1 @@
+"""The Heard server: ingest connectors, the sidebar, the supervisor queue, storage, CLI."""

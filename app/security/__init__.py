@@ -1,0 +1,1 @@
+"""Who may see what: sign-in, roles, signatures of phone systems, redaction, audit."""
