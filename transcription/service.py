@@ -1,0 +1,134 @@
+"""The facade the server uses: one model per process, one recognizer per speaker channel.
+
+Usage::
+
+    service = TranscriptionService(TranscriptionConfig())   # embedded tiny.en, int8, CPU
+    await service.start()                                     # loads models off the loop
+    edge = AudioEdge(call_id, AudioFormat("mulaw", 8000, 1, ("caller",)))
+    rec = service.open_stream(call_id, "caller")              # VAD + endpointing + shared decoder
+    for chunk in edge.decode(payload):
+        rec.push(chunk)                                       # never blocks, never decodes
+    async for utt in rec: ...                                 # partial/final Utterances
+    await rec.flush(); await rec.aclose()
+    await service.aclose()
+
+:class:`Transcriber` is the structural type both this class and
+:class:`~transcription.fake.FakeTranscriptionService` satisfy; code above the
+transcription stage should depend on it, not on either class.
+
+Failure isolation: bad audio raises :class:`~transcription.errors.AudioFormatError`
+at the edge of the call that sent it; a decode error fails only the utterance
+being decoded (it is counted in ``stats().errors`` and the stream goes on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from transcription.config import TranscriptionConfig
+from transcription.errors import RecognizerError
+from transcription.recognizer import Recognizer
+from transcription.types import Speaker
+
+if TYPE_CHECKING:
+    from transcription.decoder import Decoder
+    from transcription.vad import SileroVad
+
+
+@dataclass(slots=True)
+class TranscriptionStats:
+    """Counters for /metrics (monotonic except ``streams_open`` and ``queue_depth``)."""
+
+    streams_open: int = 0
+    queue_depth: int = 0
+    audio_seconds_in: float = 0.0
+    speech_seconds: float = 0.0
+    audio_seconds_decoded: float = 0.0
+    decode_seconds: float = 0.0
+    decodes: int = 0
+    finals: int = 0
+    partials: int = 0
+    partials_dropped: int = 0
+    dropped_chunks: int = 0
+    fallbacks: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+class Transcriber(Protocol):
+    """What the server needs from the transcription stage (real or fake)."""
+
+    async def start(self) -> None: ...
+
+    def open_stream(self, call_id: str, speaker: Speaker) -> Recognizer: ...
+
+    def stats(self) -> TranscriptionStats: ...
+
+    async def aclose(self) -> None: ...
+
+
+class TranscriptionService:
+    """One shared decoder (one model) and one Silero VAD session serving every call."""
+
+    def __init__(self, config: TranscriptionConfig | None = None) -> None:
+        self.config = config or TranscriptionConfig()
+        self._stats = TranscriptionStats()
+        self._decoder: Decoder | None = None
+        self._vad: SileroVad | None = None
+        self._streams: dict[tuple[str, Speaker], Any] = {}
+
+    async def start(self) -> None:
+        """Load the model and the VAD (in a worker thread); raises ModelLoadError."""
+        if self._decoder is not None:
+            return
+        from transcription.decoder import Decoder, build_engine
+        from transcription.vad import SileroVad
+
+        engine = await asyncio.to_thread(build_engine, self.config)
+        self._vad = await asyncio.to_thread(SileroVad)
+        self._decoder = Decoder(engine, self.config, self._stats)
+        self._decoder.start()
+
+    def open_stream(self, call_id: str, speaker: Speaker) -> Recognizer:
+        """A recognizer for one speaker of one call (VAD, endpointing, shared decoder)."""
+        from transcription.stream import StreamRecognizer
+
+        if self._decoder is None or self._vad is None:
+            raise RecognizerError("service not started: await start() first")
+        key = (call_id, speaker)
+        old = self._streams.get(key)
+        if old is not None and not old.closed:
+            raise RecognizerError(f"stream {call_id}/{speaker} is already open")
+        rec = StreamRecognizer(
+            call_id, speaker, self._vad, self._decoder, self.config, self._stats,
+            on_close=lambda: self._streams.pop(key, None),
+        )
+        self._streams[key] = rec
+        return rec
+
+    def stats(self) -> TranscriptionStats:
+        self._stats.streams_open = len(self._streams)
+        if self._decoder is not None:
+            self._stats.queue_depth = self._decoder.queue_depth()
+        return self._stats
+
+    async def aclose(self) -> None:
+        """Close every open stream (pending finals are emitted), then stop the decoder."""
+        for rec in list(self._streams.values()):
+            with contextlib.suppress(RecognizerError):
+                await rec.aclose()
+        if self._decoder is not None:
+            await self._decoder.aclose()
+            self._decoder = None
+
+    async def __aenter__(self) -> TranscriptionService:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
