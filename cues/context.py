@@ -1,0 +1,806 @@
+"""Call-level context (the difficulty the agent inherited), inferred as the call goes.
+
+One :class:`ContextTracker` per call; it is pure (no I/O, no clock) and cheap: every
+final utterance of either speaker is matched against a few precompiled patterns, so
+the whole engine keeps its budget of thousands of utterances per second.
+
+    tracker = ContextTracker()
+    for turn, utt in enumerate(final_utterances):
+        changed = tracker.update(utt, turn, raised=frozenset(kinds_raised_so_far))
+        if changed is not None:
+            ...  # publish ContextChanged(changed)
+    tracker.context    # the CallContext now
+    tracker.evidence   # {field: (Evidence, ...)}: the words behind each field
+
+The fields follow ``../shared/CUES.md``:
+
+- ``arrival``: the caller's state in their first turns (the first two caller
+  utterances; calm unless the words say otherwise). Frozen after that.
+- ``departments``: departments, vendors and institutions involved in the issue, as
+  said (lower-cased), one entry per department even if it is named two ways (the first
+  way it was said wins: "prior auth" and "prior authorization" are one). Mentions that
+  are routine rather than part of the issue ("bring your insurance card", "is your
+  insurance still the same") do not count; the practice named in the agent's greeting
+  counts only when it names a department ("... Cardiology, this is Maria") and not when
+  a department follows it ("... Cardiology scheduling" counts scheduling only).
+- ``repeat_contact``: the caller contacted someone before and it failed or bounced.
+- ``stakes``: care_access, medication, money, legal_rights, urgent_timing.
+- ``resolvable``: ``None`` until the agent speaks, then ``True`` unless the agent can
+  only explain a blockage owned by someone else (an insurer's pending review or denial,
+  a separate company, a clinic that is full, a result only another office can discuss).
+  Once false it stays false.
+- ``heavy``: urgent risk or abuse raised, grief or bad news, or sustained distress.
+
+The engine passes the cue kinds raised so far; they are used as corroborating signals
+(``own_it`` means a repeat contact, ``urgent_risk`` means urgent timing and a heavy
+call, ``validate_first`` in the first turns means an angry arrival, ...), but every
+field is also inferred from the words alone, so the tracker works without an engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Final
+
+from cues.types import Arrival, CallContext, Evidence, Stake
+from transcription.types import Utterance
+
+__all__ = [
+    "ARRIVAL_WINDOW",
+    "ContextEvidence",
+    "ContextTracker",
+    "caller_state",
+    "infer_context",
+    "normalise",
+]
+
+#: Caller utterances that make up the "arrival" (the first turns).
+ARRIVAL_WINDOW: Final = 2
+
+ContextEvidence = Mapping[str, tuple[Evidence, ...]]
+"""Field name -> the spans (utterance id, speaker, quote) that set it."""
+
+_STAKE_ORDER: Final[tuple[Stake, ...]] = (
+    "care_access",
+    "medication",
+    "money",
+    "legal_rights",
+    "urgent_timing",
+)
+_MAX_EVIDENCE: Final = 4  # per field: enough for the trainer UI, bounded memory
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straight apostrophes, single spaces: what every pattern sees."""
+    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").lower().split())
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+
+
+# A match is negated when a negator sits shortly before it in the same clause:
+# "I'm not worried or anything", "no chest pain", "nothing like that".
+_NEGATOR = re.compile(r"\b(?:not|no|never|nothing|without|nor)\b|n't\b")
+_BREAKS = (".", ";", "!", "?", " but ", ", and ", ", so ")
+
+
+def _negated(text: str, start: int, window: int = 28) -> bool:
+    before = text[max(0, start - window) : start]
+    cut = 0
+    for b in _BREAKS:
+        i = before.rfind(b)
+        if i >= 0 and i + len(b) > cut:
+            cut = i + len(b)
+    if cut:
+        before = before[cut:]
+    return _NEGATOR.search(before) is not None
+
+
+def _find(pattern: re.Pattern[str], text: str, *, negatable: bool = True) -> re.Match[str] | None:
+    """First match of ``pattern`` in ``text`` that is not negated."""
+    for m in pattern.finditer(text):
+        if not negatable or not _negated(text, m.start()):
+            return m
+    return None
+
+
+# --------------------------------------------------------------------------- arrival
+
+_ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, re.Pattern[str]], ...]] = (
+    (
+        "grieving",
+        2.0,
+        _rx(
+            r"\bpassed (?:away|on)\b",
+            r"\b(?:he|she|they|husband|wife|mom|mother|dad|father|son|daughter) (?:just )?died\b",
+            r"\blost my (?:husband|wife|mom|mother|dad|father|son|daughter|child|baby|partner"
+            r"|brother|sister)\b",
+            r"\b(?:his|her|their) (?:death|funeral)\b",
+            r"\bwidow(?:ed)?\b",
+            r"\bbereave",
+        ),
+    ),
+    (
+        "distressed",
+        1.5,
+        _rx(
+            r"\bfreak(?:ing|ed) out\b",
+            r"\b(?:i'm|i am) (?:crying|sobbing|in tears|falling apart|desperate|panicking)\b",
+            r"\bcan't stop crying\b",
+            r"\b(?:i )?don't know (?:what to do|who to believe|who else to call)\b",
+            r"\bcan't (?:take|do) (?:this|it) anymore\b",
+            r"\bplease (?:help|tell me)\b",
+            r"\bbreaking down\b",
+            r"\bis (?:he|she) (?:gonna|going to) die\b",
+        ),
+    ),
+    (
+        "distressed",
+        0.6,
+        _rx(r"\boh (?:my )?god\b", r"\bpanic(?:ked|king)?\b"),
+    ),
+    (
+        "angry",
+        1.5,
+        _rx(
+            r"\bfurious\b",
+            r"\blivid\b",
+            r"\bpissed\b",
+            r"\bridiculous\b",
+            r"\boutrageous\b",
+            r"\bunacceptable\b",
+            r"\bgarbage\b",
+            r"\bscam\b",
+            r"\bsick (?:and tired )?of (?:this|it)\b",
+            r"\bso (?:done|fed up)\b",
+            r"\bfed up\b",
+            r"\byou people\b",
+            r"\bwhat the hell\b",
+            r"\b(?:i'm|i am) (?:so |really |very )?(?:angry|mad)\b",
+            r"\bmake it quick\b",
+            r"\bincompetent\b",
+            r"\buseless\b",
+            r"\bjoke\b",
+            r"\bthe runaround\b",
+        ),
+    ),
+    (
+        "overwhelmed",
+        1.5,
+        _rx(
+            r"\boverwhelm",
+            r"\btoo much\b",
+            r"\bhead(?:'s| is) (?:spinning|swimming)\b",
+            r"\bdon't (?:even )?know where to (?:start|begin)\b",
+            r"\bcan't (?:keep track|keep up|juggle|keep (?:it|all (?:of )?(?:it|this)) straight)",
+            r"\bdrowning\b",
+            r"\ball at once\b",
+            r"\bcan't (?:think straight|handle all)",
+        ),
+    ),
+    (
+        "anxious",
+        1.2,
+        _rx(
+            r"\b(?:worried|scared|afraid|nervous|anxious|frightened|terrified|petrified)\b",
+            r"\bthinking the worst\b",
+            r"\b(?:a|an absolute|a total) (?:wreck|mess)\b",
+            r"\b(?:hands are|i'm) (?:literally )?shaking\b",
+            r"\bconvinced (?:i|he|she|it) (?:have|has|is)\b",
+            r"\bhaven't slept\b",
+            r"\bnot acting right\b",
+            r"\bsomething(?:'s| is) (?:really )?wrong\b",
+            r"\bwhat does (?:that|this|it) mean\b",
+            r"\bis (?:that|it|this) bad\b",
+            r"\bfreaked\b",
+        ),
+    ),
+)
+# Ties go to the first in this order (the more specific state wins).
+_ARRIVAL_PRIORITY: Final[tuple[Arrival, ...]] = (
+    "grieving",
+    "distressed",
+    "angry",
+    "overwhelmed",
+    "anxious",
+)
+# Cue kinds that, raised during the arrival window, speak for a state.
+_ARRIVAL_FROM_CUES: Final[dict[str, Arrival]] = {
+    "validate_first": "angry",
+    "abuse": "angry",
+    "offer_choice": "overwhelmed",
+    "orient": "anxious",
+}
+
+# ------------------------------------------------------------------- repeat contact
+
+_REPEAT_CALLER = _rx(
+    r"\b(?:this is|it's|that's|this'll be) (?:my|the|like the) (?:second|third|fourth|fifth|"
+    r"sixth|2nd|3rd|4th|5th|\w+teenth|umpteenth|nth) (?:time|call)\b",
+    r"\bi(?:'ve| have)? (?:already )?called (?:you|here|them|you guys|back|before|twice|"
+    r"yesterday|last week|this morning|on \w+day|\w+day|the |your |their |three times|"
+    r"four times|so many|like|again)",
+    r"\b(?:called|calling|been calling) (?:\w+ ){0,3}(?:twice|times|again)\b",
+    r"\b(?:me|i'm|i am) calling (?:again|back)\b",
+    r"\b(?:last|other) (?:person|lady|guy|agent|rep|girl|woman|man|one) (?:i )?"
+    r"(?:talked|spoke)",
+    r"\b(?:said|told me|promised) (?:\w+ ){0,3}(?:would|'d|will|was going to|were going to) "
+    r"(?:call|get back|reach out|fix|send|resend|take care)",
+    r"\b(?:keeps?|kept) (?:sending|bouncing|transferring|passing) (?:me|us)\b",
+    r"\b(?:sent|bounced|transferred|passed) (?:me|us) (?:back|around|over) (?:to|and)\b",
+    r"\btold me to call (?:you|insurance|them|here|back|the)\b",
+    r"\bback and forth\b",
+    r"\bplaying telephone\b",
+    r"\bnobody (?:ever )?(?:called|got back to) me back\b",
+    r"\bstill (?:haven't|hasn't|have not) (?:heard back|gotten a call back)\b",
+)
+_REPEAT_AGENT = _rx(
+    r"\byou(?:'ve| have)? (?:already )?called (?:before|last week|yesterday|twice|\w+ times)",
+    r"\b(?:two|three|four|several) times you've been\b",
+    r"\bsorry (?:you've|you have) had to call (?:again|back)\b",
+)
+
+# --------------------------------------------------------------------------- stakes
+
+_MED_WORDS = (
+    r"refills?|prescriptions?|prescribed|pills?|meds\b|medications?|medicines?|inhaler|"
+    r"insulin|milligrams?|micrograms?|\d+ ?mg\b|dose|doses|dosage|puffs?|tablets?|"
+    r"pharmacy|pharmacist|generic"
+)
+# A small formulary of commonly named drugs; suffixes catch most of the rest.
+_DRUG_NAMES = (
+    r"metformin|lisinopril|amlodipine|atorvastatin|simvastatin|rosuvastatin|levothyroxine|"
+    r"synthroid|sertraline|zoloft|fluoxetine|prozac|escitalopram|lexapro|citalopram|"
+    r"bupropion|wellbutrin|trazodone|gabapentin|prednisone|amoxicillin|augmentin|"
+    r"azithromycin|ibuprofen|acetaminophen|tylenol|insulin|ozempic|wegovy|mounjaro|"
+    r"jardiance|januvia|eliquis|xarelto|warfarin|coumadin|brilinta|plavix|clopidogrel|"
+    r"metoprolol|losartan|hydrochlorothiazide|furosemide|albuterol|symbicort|advair|"
+    r"breyna|humira|amjevita|enbrel|stelara|adderall|ritalin|omeprazole|pantoprazole|"
+    r"montelukast|singulair|lipitor|crestor|zyrtec|claritin|benadryl|epipen|"
+    r"\w+(?:cillin|mycin|pril|olol|sartan|statin|prazole|oxetine|azepam|tidine|formin|"
+    r"gliptin|flozin|glutide|mab|nib|afil)"
+)
+_MED_ACCESS = _rx(
+    r"\b(?:refill|prescription|my (?:pills|meds|medication|medicine|inhaler|insulin))\b",
+    r"\b(?:take|taking|took|skip|skipping|stop|stopping|stretch|cut back|double up|switch|"
+    r"switching|started|start) (?:\w+ ){0,3}(?:" + _MED_WORDS + "|" + _DRUG_NAMES + r")",
+    r"\b(?:" + _DRUG_NAMES + r")\b.{0,40}\b(?:denied|cost|price|expensive|refill|dose|"
+    r"twice a day|once a day|a day|strength|label|bottle|covered)",
+    r"\b(?:wrong|different) (?:strength|dose|dosage|pill|medication)\b",
+    r"\b(?:run|running|ran) out of (?:my )?(?:" + _MED_WORDS + "|" + _DRUG_NAMES + r")",
+    r"\bdo i (?:really )?need (?:to take )?(?:all|both)\b",
+    r"\b(?:hold|holding) (?:the )?next dose\b",
+)
+_MONEY = _rx(
+    r"\$\s?\d",
+    r"\b\d[\d,.]* (?:dollars|bucks)\b",
+    r"\b(?:hundred|thousand|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ]\w+)? (?:dollars|bucks)\b",
+    r"\b(?:expensive|afford|pricey|cost(?:s|ing)? (?:me|us|a lot|too much)|copays?|"
+    r"co-pays?|deductible|out of pocket|payment plan|collections?|balance due|"
+    r"surprise bill|a bill for|billed (?:me|us)|financial assistance|assistance program|"
+    r"savings card|fixed income|overcharged|charged (?:me|us|twice))\b",
+    r"\b(?:the |this |a |my )?(?:price|cost)\b",
+)
+_LEGAL = _rx(
+    r"\blawyer|attorney|legal\b|\bcourt\b|\bhearing\b(?! aid)",
+    r"\bsocial security|\bdisability (?:claim|hearing|case|benefits)\b",
+    r"\bno surprises act\b|\bsurprise billing law\b|\bpatient rights?\b|\byour rights\b",
+    r"\bfile (?:a )?(?:complaint|grievance)\b|\bgrievance\b",
+    r"\bpower of attorney\b|\bguardian(?:ship)?\b|\bsubpoena\b|\bestate\b|\bexecutor\b",
+    r"\bdeath certificate\b|\bfuneral home needs\b|\bsigned by (?:his|her|the) doctor\b",
+    r"\brelease (?:form|of information)\b|\brecords request\b|\bfmla\b|\bworkers'? comp",
+    r"\bhipaa (?:violation|complaint|breach)\b|\bprotected by\b",
+)
+_URGENT_TIMING = _rx(
+    r"\b(?:one|only one|my last|the last) (?:pen|dose|shot|pill|injection|vial|syringe) left\b",
+    r"\b(?:next )?(?:shot|dose|injection|infusion|chemo|treatment|surgery|hearing|transplant)"
+    r"(?:'s| is)? (?:due |scheduled )?(?:on|this|tomorrow|thursday|monday|tuesday|wednesday|"
+    r"friday|saturday|sunday|in \w+ days?)\b",
+    r"\b(?:chemo|treatment|infusion|surgery|dialysis)\b.{0,60}\bon hold\b",
+    r"\bon hold\b.{0,60}\b(?:chemo|treatment|infusion|surgery|dialysis)\b",
+    r"\bdeadline\b",
+    r"\b(?:marking|mark|flag|flagging) (?:it|this) (?:as )?urgent\b",
+    r"\burgent (?:review|appeal|request)\b",
+    r"\bcall 911\b|\bgo to the (?:er|emergency room)\b",
+)
+_CARE_ACCESS = _rx(
+    r"\breferr(?:al|ed|ing)\b",
+    r"\b(?:prior )?auth(?:orization)?\b",
+    r"\bwait ?list\b|\bwaiting list\b",
+    r"\bnot (?:accepting|taking) new patients\b",
+    r"\b(?:scan|mri|ct|biopsy|ultrasound|x-ray|echo|stress test|colonoscopy|mammogram|"
+    r"results?|therapy|therapist|session|surgery|procedure|treatment|chemo|appointment)\b"
+    r".{0,50}\b(?:on hold|cancel(?:led|ed)?|put off|push(?:ed)? (?:it )?(?:out|back)|"
+    r"postpone|move it|skip|pending|haven't heard|waiting|nobody (?:has )?(?:called|told))",
+    r"\b(?:get|got|bring) (?:him|her|me|them|my \w+) in (?:today|this week|to see|for)\b",
+    r"\b(?:first|new patient) (?:checkup|visit|appointment)\b",
+    r"\bwants? me to (?:get|have|do) (?:a|an|my) (?:\w+ ){0,2}(?:test|scan|mri|echo|"
+    r"ultrasound|biopsy|screening|colonoscopy)\b",
+    r"\b(?:haven't|have not) (?:heard|gotten) (?:a single thing|anything|my results|back)\b",
+    r"\bcan't (?:even )?(?:book|schedule|get (?:an )?appointment)\b",
+)
+# Cue kinds that speak for a stake.
+_STAKES_FROM_CUES: Final[dict[str, Stake]] = {
+    "urgent_risk": "urgent_timing",
+    "subtext_fear": "care_access",
+    "subtext_cost": "money",
+}
+
+# ---------------------------------------------------------------------- resolvable
+
+_BLOCK_STRONG = _rx(
+    r"\bseparate (?:company|practice|organization|group|entity|business)\b",
+    r"\b(?:no way|nothing) (?:for us to|(?:that )?we can do|(?:that )?i can do)\b",
+    r"\bout of (?:our|my) hands\b",
+    r"\b(?:pending|sitting) (?:with|at|on) (?:your|the) (?:insurance|plan|insurer|carrier)\b",
+    r"\bwaiting (?:on|for) (?:your|the) (?:insurance|plan|insurer|carrier)\b",
+    r"\b(?:your|the) (?:plan|insurance|insurer|carrier)(?:, [\w ]+,)? (?:switched|won't|"
+    r"will not|doesn't|does not|denied|needs|requires|changed|has to|is reviewing)\b",
+    r"\b(?:we're|we are|we aren't|we're not) (?:not )?(?:accepting|taking) new patients\b",
+    r"\bnot (?:accepting|taking) new (?:patients|referrals)\b",
+    r"\b(?:i'm|i am) (?:just |only )?on the (?:\w+ )?side\b",
+    r"\bonly (?:they|the insurance|your insurance|your plan) can\b",
+    r"\bit's (?:still )?pending\b",
+)
+_BLOCK_WEAK = _rx(
+    r"\b(?:is|'s) the one (?:who|that)(?:'ll| will)? (?:goes|go|can|has to|needs to)\b",
+    r"\bthe (?:person|people|one) who can\b",
+    r"\b(?:i|we) (?:can't|cannot|don't have (?:access|the ability))\b",
+)
+_HANDOFF = _rx(
+    r"\b(?:i'll|i will|i'm going to|let me) (?:send|put in|forward|pass|message|escalate|"
+    r"transfer|submit)\b",
+    r"\b(?:they|she|he|someone|somebody)(?:'ll| will| should) (?:call|get back to|reach out)",
+)
+
+# --------------------------------------------------------------------------- heavy
+
+_HEAVY_CALLER = _rx(
+    r"\b(?:i'm|i am) (?:crying|sobbing|in tears|falling apart)\b",
+    r"\bsorry,? i'm crying\b",
+    r"\bcan't stop crying\b",
+    r"\bcan't (?:take|do) (?:this|it) anymore\b",
+    r"\bso tired of fighting\b",
+)
+_BAD_NEWS_AGENT = _rx(
+    r"\b(?:i'm|i am) (?:so )?sorry to (?:tell|have to tell|say|inform)\b",
+    r"\bsorry for your loss\b",
+    r"\b(?:results?|biopsy|scan) (?:show|showed|came back) (?:\w+ ){0,2}(?:cancer|malignan)",
+    r"\bpassed away\b",
+)
+_HEAVY_KINDS: Final = frozenset({"urgent_risk", "abuse", "take_a_reset"})
+
+# --------------------------------------------------------------------- departments
+
+
+@dataclass(frozen=True, slots=True)
+class _Dept:
+    key: str  # one department however it is said
+    display: str | None  # the canonical name; None = as said
+    pattern: re.Pattern[str]
+    specialty: bool = False  # a practice's specialty (dropped from a greeting with a dept)
+
+
+def _dept(key: str, display: str | None, *alts: str, specialty: bool = False) -> _Dept:
+    return _Dept(key, display, re.compile(r"\b(?:" + "|".join(alts) + r")\b"), specialty)
+
+
+_DEPARTMENTS: Final[tuple[_Dept, ...]] = (
+    _dept(
+        "patient financial services", "patient financial services", r"patient financial services"
+    ),
+    _dept("financial counselor", "financial counselor", r"financial counsel(?:l)?(?:or|ors|ing)"),
+    _dept("billing", "billing", r"billing(?: (?:department|office|team))?", r"business office"),
+    _dept("claims", "claims", r"claims (?:team|department|office|people|processing)"),
+    _dept(
+        "collections",
+        "collections",
+        r"collections?(?= (?:agency|letter|department|notice))",
+        r"collections",
+        r"(?:sent|went) (?:it |me |this )?to collection",
+    ),
+    _dept("prior authorization", None, r"prior auth(?:orization)?"),
+    _dept(
+        "authorization",
+        "authorization",
+        r"(?:authorization|auth) (?:team|department|people|office|desk|line|folks)",
+    ),
+    _dept("scheduling", "scheduling", r"scheduling"),
+    _dept(
+        "pharmacy",
+        "pharmacy",
+        r"pharmac(?:y|ies|ist|ists)",
+        r"refill line",
+        r"walgreens",
+        r"cvs",
+        r"rite aid",
+        r"mail[- ]order pharmacy",
+    ),
+    _dept(
+        "referrals",
+        None,
+        r"referrals(?! to)",
+        r"referral (?:department|office|team|desk|line|coordinator)",
+    ),
+    _dept("intake", "intake", r"intake"),
+    _dept("front desk", "front desk", r"(?<!their )front desk"),
+    _dept("nurse line", "nurse line", r"nurse (?:advice |triage )?line", r"triage line"),
+    _dept(
+        "health information management",
+        None,
+        r"health information management",
+        r"medical records(?: department| office)?",
+    ),
+    _dept("portal", "portal", r"portal (?:help ?desk|support|team|help line)"),
+    _dept("lab", "lab", r"lab(?!s)(?: results)?", r"laboratory"),
+    _dept("imaging", "imaging", r"imaging"),
+    _dept("radiology", "radiology", r"radiology"),
+    _dept("pathology", "pathology", r"pathology"),
+    _dept("infusion center", "infusion center", r"infusion (?:center|centre|suite|clinic)"),
+    _dept("cardiac rehab", "cardiac rehab", r"cardiac rehab(?:ilitation)?"),
+    _dept("hospice", "hospice", r"hospice"),
+    _dept("funeral home", "funeral home", r"funeral home"),
+    _dept(
+        "anesthesia group",
+        "anesthesia group",
+        r"anesthesia (?:group|practice|partners|company|associates)",
+    ),
+    _dept("medicare part d", "medicare part d", r"(?:medicare )?part d"),
+    _dept("dental", "dental", r"dental"),
+    _dept("case management", None, r"case management", r"social work(?:er)?s?"),
+    _dept("member services", None, r"member services", r"customer service"),
+    _dept("patient advocate", None, r"patient (?:advocate|advocacy|relations)"),
+    _dept("utilization review", None, r"utilization review"),
+    _dept("cardiology", "cardiology", r"cardiology", r"cardiologists?", specialty=True),
+    _dept("dermatology", "dermatology", r"dermatology", r"dermatologists?", specialty=True),
+    _dept("podiatry", "podiatry", r"podiatry", r"podiatrists?", specialty=True),
+    _dept("pulmonary", "pulmonary", r"pulmonary(?! rehab)", r"pulmonologists?", specialty=True),
+    _dept("oncology", "oncology", r"oncology", r"oncologists?", specialty=True),
+    _dept(
+        "gastroenterology",
+        "gastroenterology",
+        r"gastroenterology",
+        r"gastroenterologists?",
+        specialty=True,
+    ),
+    _dept("neurology", "neurology", r"neurology", r"neurologists?", specialty=True),
+    _dept("orthopedics", "orthopedics", r"orthopedics", r"orthopaedics", specialty=True),
+    _dept("urology", "urology", r"urology", r"urologists?", specialty=True),
+    _dept("endocrinology", "endocrinology", r"endocrinology", r"endocrinologists?", specialty=True),
+    _dept("nephrology", "nephrology", r"nephrology", r"nephrologists?", specialty=True),
+    _dept("rheumatology", "rheumatology", r"rheumatology", r"rheumatologists?", specialty=True),
+    _dept("ophthalmology", "ophthalmology", r"ophthalmology", r"ophthalmologists?", specialty=True),
+    _dept(
+        "physical therapy",
+        "physical therapy",
+        r"physical therapy (?:department|office)",
+        specialty=True,
+    ),
+)
+# "Insurance" is involved when it acts in the issue, not when it is routine admin.
+_INSURANCE = re.compile(r"\b(?:insurance(?: company)?|insurer|health plan)\b")
+_INSURANCE_ROUTINE = re.compile(
+    r"insurance card|same insurance|insurance (?:is |'s )?still|insurance (?:info|information)"
+)
+_INSURANCE_ISSUE = re.compile(
+    r"\b(?:claims?|den(?:y|ied|ial)|paid|pay|pays|paying|bills?|billed|authoriz\w*|approv\w*|"
+    r"pending|reprocess\w*|cover\w*|appeal\w*|eob|says|said|told|won't|wouldn't|needs|"
+    r"pulls?|reject\w*|switched|formulary|network|call (?:your|the|my) insurance|"
+    r"call insurance)\b"
+)
+# An outside organisation named by the parties, e.g. a partner clinic.
+_NAMED_ORG = re.compile(
+    r"\b((?:[A-Z][a-z'’]+ ){1,3}(?:Counseling|Counselling|Clinic|Hospital|Associates|Partners|"
+    r"Hospice|Therapy))\b"
+)
+_GREETING_FILLER = re.compile(
+    r"\b(?:this is|thank you for calling|thanks for calling|thanks for holding|good "
+    r"(?:morning|afternoon|evening))\b"
+)
+
+
+@dataclass(slots=True)
+class _State:
+    caller_turns: int = 0
+    agent_turns: int = 0
+    greeting_seen: bool = False
+    arrival_scores: dict[str, float] | None = None
+    seen_raised: frozenset[str] = frozenset()
+    weak_block: bool = False
+    handoff: bool = False
+    distress_hits: int = 0
+
+
+class ContextTracker:
+    """Infers one call's :class:`CallContext` from its final utterances. Pure, per call."""
+
+    __slots__ = ("_context", "_depts", "_evidence", "_greeting_names", "_state")
+
+    def __init__(self) -> None:
+        self._context = CallContext()
+        self._state = _State(arrival_scores={})
+        self._depts: dict[str, str] = {}  # key -> name as first said
+        self._evidence: dict[str, list[Evidence]] = {}
+        self._greeting_names: set[str] = set()
+
+    @property
+    def context(self) -> CallContext:
+        return self._context
+
+    @property
+    def evidence(self) -> ContextEvidence:
+        """Field -> the words that set it (read-only view; at most a few per field)."""
+        return MappingProxyType({k: tuple(v) for k, v in self._evidence.items()})
+
+    # ----------------------------------------------------------------- the update
+
+    def update(
+        self, utt: Utterance, turn: int, raised: Iterable[str] = frozenset()
+    ) -> CallContext | None:
+        """Fold one final utterance in; return the new context if it changed, else None.
+
+        ``turn`` is the 0-based index of the utterance among the call's finals (kept in
+        evidence ids for the UI); ``raised`` the cue kinds raised so far in the call.
+        Partials are ignored: they may still change.
+        """
+        if not utt.final:
+            return None
+        raised = frozenset(raised)
+        text = normalise(utt.text)
+        before = self._context
+        ctx = before
+        st = self._state
+        new_kinds = raised - st.seen_raised
+        st.seen_raised = raised
+
+        if utt.speaker == "caller":
+            st.caller_turns += 1
+            ctx = self._caller(utt, text, ctx)
+        elif utt.speaker == "agent":
+            st.agent_turns += 1
+            ctx = self._agent(utt, text, ctx)
+        ctx = self._from_cues(utt, new_kinds, raised, ctx)
+        ctx = self._departments(utt, text, ctx)
+
+        if ctx != before:
+            self._context = ctx
+            return ctx
+        return None
+
+    # ------------------------------------------------------------------ per speaker
+
+    def _caller(self, utt: Utterance, text: str, ctx: CallContext) -> CallContext:
+        st = self._state
+        if st.caller_turns <= ARRIVAL_WINDOW:
+            scores = st.arrival_scores if st.arrival_scores is not None else {}
+            for state, weight, pattern in _ARRIVAL_PATTERNS:
+                for hit in pattern.finditer(text):
+                    if _negated(text, hit.start()):
+                        continue
+                    scores[state] = scores.get(state, 0.0) + weight
+                    self._note("arrival", utt, hit)
+            st.arrival_scores = scores
+            ctx = replace(ctx, arrival=self._arrival(scores))
+            if ctx.arrival == "grieving" or ctx.arrival == "distressed":
+                ctx = self._heavy(ctx, utt, None)
+
+        if not ctx.repeat_contact:
+            m = _find(_REPEAT_CALLER, text, negatable=False)
+            if m is not None and "911" not in text[m.start() : m.end() + 12]:
+                ctx = replace(ctx, repeat_contact=True)
+                self._note("repeat_contact", utt, m)
+
+        ctx = self._stakes(utt, text, ctx, caller=True)
+
+        m = _find(_HEAVY_CALLER, text)
+        if m is not None:
+            st.distress_hits += 1
+            self._note("heavy", utt, m)
+            ctx = self._heavy(ctx, utt, m)
+        if not ctx.heavy:
+            m = _ARRIVAL_PATTERNS[0][2].search(text)  # grief at any point of the call
+            if m is not None and not _negated(text, m.start()):
+                ctx = self._heavy(ctx, utt, m)
+        return ctx
+
+    def _agent(self, utt: Utterance, text: str, ctx: CallContext) -> CallContext:
+        st = self._state
+        if not st.greeting_seen:
+            st.greeting_seen = True
+            self._greeting_names = {m.group(1).lower() for m in _NAMED_ORG.finditer(utt.text)}
+        if ctx.resolvable is None and st.caller_turns > 0:
+            ctx = replace(ctx, resolvable=True)
+        if ctx.resolvable is not False:
+            m = _find(_BLOCK_STRONG, text, negatable=False)
+            if m is not None:
+                ctx = replace(ctx, resolvable=False)
+                self._note("resolvable", utt, m)
+            else:
+                weak = _find(_BLOCK_WEAK, text, negatable=False)
+                if weak is not None:
+                    st.weak_block = True
+                    self._note("resolvable", utt, weak)
+                if _HANDOFF.search(text):
+                    st.handoff = True
+                if st.weak_block and st.handoff:
+                    ctx = replace(ctx, resolvable=False)
+        if not ctx.repeat_contact:
+            m = _REPEAT_AGENT.search(text)
+            if m is not None:
+                ctx = replace(ctx, repeat_contact=True)
+                self._note("repeat_contact", utt, m)
+        ctx = self._stakes(utt, text, ctx, caller=False)
+        m = _BAD_NEWS_AGENT.search(text)
+        if m is not None:
+            ctx = self._heavy(ctx, utt, m)
+        return ctx
+
+    # --------------------------------------------------------------------- fields
+
+    @staticmethod
+    def _arrival(scores: Mapping[str, float]) -> Arrival:
+        best: Arrival = "calm"
+        best_score = 0.0
+        for state in _ARRIVAL_PRIORITY:
+            s = scores.get(state, 0.0)
+            if s > best_score + 1e-9:
+                best, best_score = state, s
+        # A lone weak hint ("oh god" on its own) is not enough to leave calm.
+        return best if best_score >= 1.0 else "calm"
+
+    def _stakes(self, utt: Utterance, text: str, ctx: CallContext, *, caller: bool) -> CallContext:
+        found: list[tuple[Stake, re.Match[str]]] = []
+        checks: tuple[tuple[Stake, re.Pattern[str]], ...] = (
+            ("medication", _MED_ACCESS),
+            ("money", _MONEY),
+            ("legal_rights", _LEGAL),
+            ("urgent_timing", _URGENT_TIMING),
+            ("care_access", _CARE_ACCESS),
+        )
+        for stake, pattern in checks:
+            if stake in ctx.stakes:
+                continue
+            m = _find(pattern, text)
+            if m is not None:
+                found.append((stake, m))
+        if not found:
+            return ctx
+        for stake, m in found:
+            self._note("stakes", utt, m, label=stake)
+        return self._with_stakes(ctx, [s for s, _ in found])
+
+    @staticmethod
+    def _with_stakes(ctx: CallContext, stakes: Iterable[Stake]) -> CallContext:
+        merged = set(ctx.stakes) | set(stakes)
+        ordered = tuple(s for s in _STAKE_ORDER if s in merged)
+        return ctx if ordered == ctx.stakes else replace(ctx, stakes=ordered)
+
+    def _from_cues(
+        self, utt: Utterance, new_kinds: frozenset[str], raised: frozenset[str], ctx: CallContext
+    ) -> CallContext:
+        st = self._state
+        if not new_kinds:
+            return ctx
+        if "own_it" in new_kinds and not ctx.repeat_contact:
+            ctx = replace(ctx, repeat_contact=True)
+        if new_kinds & _HEAVY_KINDS and not ctx.heavy:
+            ctx = self._heavy(ctx, utt, None)
+        cue_stakes = [_STAKES_FROM_CUES[k] for k in new_kinds if k in _STAKES_FROM_CUES]
+        if cue_stakes:
+            ctx = self._with_stakes(ctx, cue_stakes)
+        if "close_the_loop" in new_kinds:
+            st.handoff = True
+            if st.weak_block and ctx.resolvable is not False:
+                ctx = replace(ctx, resolvable=False)
+        # Cues raised while the caller is still arriving speak for the arrival state.
+        in_window = st.caller_turns <= ARRIVAL_WINDOW or (
+            st.caller_turns == ARRIVAL_WINDOW + 1 and utt.speaker == "agent"
+        )
+        if in_window and st.caller_turns > 0:
+            scores = st.arrival_scores if st.arrival_scores is not None else {}
+            for kind in new_kinds:
+                state = _ARRIVAL_FROM_CUES.get(kind)
+                if state is not None:
+                    scores[state] = scores.get(state, 0.0) + 1.0
+            st.arrival_scores = scores
+            arrival = self._arrival(scores)
+            if arrival != ctx.arrival:
+                ctx = replace(ctx, arrival=arrival)
+        return ctx
+
+    def _heavy(self, ctx: CallContext, utt: Utterance, m: re.Match[str] | None) -> CallContext:
+        if m is not None:
+            self._note("heavy", utt, m)
+        return ctx if ctx.heavy else replace(ctx, heavy=True)
+
+    def _departments(self, utt: Utterance, text: str, ctx: CallContext) -> CallContext:
+        is_greeting = (
+            utt.speaker == "agent"
+            and self._state.agent_turns == 1
+            and (self._state.caller_turns == 0)
+        )
+        hits: list[tuple[_Dept, re.Match[str]]] = []
+        for dept in _DEPARTMENTS:
+            m = dept.pattern.search(text)
+            if m is not None:
+                hits.append((dept, m))
+        if is_greeting and any(not d.specialty for d, _ in hits):
+            # "Heartland Cardiology scheduling": the practice's name is not the department.
+            hits = [(d, m) for d, m in hits if not d.specialty]
+        for m in _INSURANCE.finditer(text):
+            window = text[max(0, m.start() - 60) : m.end() + 60]
+            if _INSURANCE_ROUTINE.search(text, max(0, m.start() - 10), m.end() + 20):
+                continue
+            if _INSURANCE_ISSUE.search(window):
+                self._add_dept("insurance", "insurance", utt, m)
+                break
+        for dept, m in hits:
+            self._add_dept(dept.key, dept.display or m.group(0), utt, m)
+        if not is_greeting:
+            for m in _NAMED_ORG.finditer(utt.text):
+                name = m.group(1).lower()
+                if name in self._greeting_names or any(
+                    d.pattern.search(name) for d in _DEPARTMENTS
+                ):
+                    continue
+                self._add_dept(name, name, utt, m)
+        names = tuple(self._depts.values())
+        return ctx if names == ctx.departments else replace(ctx, departments=names)
+
+    def _add_dept(self, key: str, name: str, utt: Utterance, m: re.Match[str]) -> None:
+        if key in self._depts:
+            return
+        self._depts[key] = name
+        self._note("departments", utt, m)
+
+    # ------------------------------------------------------------------- evidence
+
+    def _note(self, fld: str, utt: Utterance, m: re.Match[str], label: str | None = None) -> None:
+        spans = self._evidence.setdefault(fld if label is None else f"{fld}.{label}", [])
+        if len(spans) >= _MAX_EVIDENCE:
+            return
+        spans.append(
+            Evidence(
+                utterance_id=utt.id,
+                speaker=utt.speaker,
+                quote=m.group(0),
+                start=utt.start,
+                end=utt.end,
+            )
+        )
+
+
+def caller_state(text: str) -> Arrival | None:
+    """The emotional state one caller utterance shows on its own, or None (calm/unclear).
+
+    Uses the arrival patterns; the rubric calls it per utterance to judge calibration.
+    """
+    t = normalise(text)
+    scores: dict[str, float] = {}
+    for state, weight, pattern in _ARRIVAL_PATTERNS:
+        for hit in pattern.finditer(t):
+            if not _negated(t, hit.start()):
+                scores[state] = scores.get(state, 0.0) + weight
+    state = ContextTracker._arrival(scores)
+    return None if state == "calm" else state
+
+
+def infer_context(
+    utterances: Iterable[Utterance], raised_at: Mapping[int, Iterable[str]] | None = None
+) -> CallContext:
+    """The context of a finished call (final utterances in order).
+
+    ``raised_at`` optionally gives, per 0-based turn, the cue kinds first raised on it.
+    """
+    tracker = ContextTracker()
+    raised: set[str] = set()
+    for turn, utt in enumerate(u for u in utterances if u.final):
+        if raised_at is not None:
+            raised.update(raised_at.get(turn, ()))
+        tracker.update(utt, turn, frozenset(raised))
+    return tracker.context
