@@ -22,6 +22,7 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("retention",): ("app.retention", "apply the retention policy now"),
     ("synth",): ("transcription.synth", "render a call script to a stereo WAV with piper-tts"),
     ("models", "fetch"): ("transcription.models", "download and verify a speech model"),
+    ("models", "list"): ("transcription.models", "list speech models and which are installed"),
     ("bench", "stt"): ("transcription.bench", "benchmark streaming speech-to-text"),
     ("bench", "cues"): ("cues.bench", "benchmark the cue engine's throughput"),
     ("eval", "cues"): ("cues.evaluate", "score the cue engine on call scripts"),
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     module_name = COMMANDS[words][0]
     module = importlib.import_module(module_name)
     # Modules serving several commands get the sub-command word first.
-    if module_name == "cues.yardsticks":
+    if module_name in {"cues.yardsticks", "transcription.models"}:
         rest = [words[-1], *rest]
     result: int = module.main(rest)
     return result
