@@ -234,7 +234,7 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\bmake it quick\b",
             r"\bincompetent\b",
             r"\buseless\b",
-            r"\bjoke\b",
+            r"\b(?:this|it)(?:'s| is) a joke\b",
             r"\bthe runaround\b",
         ),
     ),
@@ -330,14 +330,19 @@ _DRUG_NAMES = (
     r"jardiance|januvia|eliquis|xarelto|warfarin|coumadin|brilinta|plavix|clopidogrel|"
     r"metoprolol|losartan|hydrochlorothiazide|furosemide|albuterol|symbicort|advair|"
     r"breyna|humira|amjevita|enbrel|stelara|adderall|ritalin|omeprazole|pantoprazole|"
+    r"lantus|humalog|novolog|basaglar|tresiba|levemir|trulicity|victoza|farxiga|"
     r"montelukast|singulair|lipitor|crestor|zyrtec|claritin|benadryl|epipen|"
     r"\w+(?:cillin|mycin|pril|olol|sartan|statin|prazole|oxetine|azepam|tidine|formin|"
     r"gliptin|flozin|glutide|mab|nib|afil)"
 )
 _MED_ACCESS = _rx(
     r"\b(?:refill|prescription)\b",
+    r"\b(?:need|get|send|pick up|picked up|fill|renew|switch|afford|change|about) "
+    r"(?:\w+ ){0,2}(?:my|his|her|their|our) (?:\w+ ){0,2}(?:pills?|meds|medications?|"
+    r"medicines?|inhaler|insulin|prescriptions?)\b",
     r"\b(?:my|his|her|their|our) (?:\w+ ){0,2}(?:pills?|meds|medications?|medicines?|inhaler|"
-    r"insulin|prescriptions?)\b",
+    r"insulin|prescriptions?) (?:sent|refilled|filled|called in|renewed|got denied|is denied|"
+    r"ran out|costs?)\b",
     r"\b(?:take|taking|took|skip|skipping|stop|stopping|stretch|cut back|double up|switch|"
     r"switching|started|start) (?:\w+ ){0,3}(?:" + _MED_WORDS + "|" + _DRUG_NAMES + r")",
     r"\b(?:" + _DRUG_NAMES + r")\b.{0,40}\b(?:denied|cost|price|expensive|refill|dose|"
@@ -348,6 +353,9 @@ _MED_ACCESS = _rx(
     r"\bdo i (?:really |actually )?need (?:to take )?(?:all|both|that one|this one|"
     r"all (?:of )?(?:these|those|them))\b",
     r"\b(?:hold|holding) (?:the )?next dose\b",
+    r"\b(?:take|do|use|inject) (?:it|them|that|those|my \w+) (?:every other|once a|twice a|"
+    r"half)\b",
+    r"\b\d+ units\b",
 )
 _MONEY = _rx(
     r"\$\s?\d",
@@ -411,10 +419,16 @@ _CARE_ACCESS = _rx(
     r"ultrasound|biopsy|screening|colonoscopy)\b",
     r"\b(?:haven't|have not) (?:heard|gotten) (?:a single thing|anything|my results|back)\b",
     r"\bcan't (?:even )?(?:book|schedule|get (?:an )?appointment)\b",
+    r"\b(?:missed|missing|miss) (?:\w+ ){0,2}(?:sessions?|appointments?|treatments?|dialysis|"
+    r"chemo|infusions?|therap(?:y|ies))\b",
+    r"\b(?:study|test|scan|procedure|surgery|visit)\b.{0,60}\b(?:called off|was off|"
+    r"got cancelled|was cancelled|fell through)\b",
 )
 # Care access only when nothing else explains it: an authorization for a drug is a
 # medication stake, and "get him in today" in an emergency is urgent timing.
 _CARE_WEAK = _rx(
+    r"\b(?:hasn't|hadn't|haven't|isn't|wasn't|not) (?:been |yet )?(?:approved|okayed|"
+    r"authorized|cleared)\b",
     r"\b(?:prior )?auth(?:orization)?s?\b",
     r"\b(?:get|got|bring) (?:him|her|me|them|my \w+) in (?:today|this week|to see|for)\b",
     r"\bneed (?:an|a) (?:appointment|visit)\b",
@@ -448,13 +462,18 @@ _BLOCK_STRONG = _rx(
     r"\b(?:i'm|i am) (?:just |only )?on the (?:\w+ )?side\b",
     r"\bonly (?:they|the insurance|your insurance|your plan) can\b",
     r"\bit's (?:still )?pending\b",
+    r"\b(?:i|we) (?:can't|cannot) (?:approve|override|authorize|waive) (?:it|that|this)\b",
+    r"\bsitting with (?:their|the|your) (?:review|insurance|insurer|plan)\b",
 )
 _BLOCK_WEAK = _rx(
+    r"\b(?:i|we) (?:can't|cannot|am not able to|'m not able to|aren't able to) (?:interpret|"
+    r"read|explain|discuss|go over|tell you what)\b",
     r"\b(?:is|'s) the one (?:who|that)(?:'ll| will)? (?:goes|go|can|has to|needs to)\b",
     r"\bthe (?:person|people|one) who can\b",
     r"\b(?:i|we) (?:can't|cannot|don't have (?:access|the ability))\b",
 )
 _HANDOFF = _rx(
+    r"\b(?:i'm|i am) (?:sending|forwarding|passing|messaging|escalating|transferring)\b",
     r"\b(?:i'll|i will|i'm going to|let me) (?:send|put in|forward|pass|message|escalate|"
     r"transfer|submit)\b",
     r"\b(?:they|she|he|someone|somebody)(?:'ll| will| should) (?:call|get back to|reach out)",
@@ -497,7 +516,7 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
         "patient financial services", "patient financial services", r"patient financial services"
     ),
     _dept("financial counselor", "financial counselor", r"financial counsel(?:l)?(?:or|ors|ing)"),
-    _dept("billing", "billing", r"billing(?: (?:department|office|team))?", r"business office"),
+    _dept("billing", "billing", r"billing(?: (?:department|office|team))?"),
     _dept("claims", "claims", r"claims (?:team|department|office|people|processing)"),
     _dept(
         "collections",
@@ -540,7 +559,12 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
         r"medical records(?: department| office)?",
     ),
     _dept("portal", "portal", r"portal (?:help ?desk|support|team|help line)"),
-    _dept("lab", "lab", r"lab(?!s)(?: results)?", r"laboratory"),
+    # "lab" the department, not "my lab results" / "lab work" (tests), but "lab results line".
+    _dept(
+        "lab",
+        "lab",
+        r"lab(?:oratory)?(?!s\b)(?! (?:results?|work|tests?|draws?|values?|reports?)\b(?! line))",
+    ),
     _dept("imaging", "imaging", r"imaging(?! (?:reports?|results?|stud(?:y|ies)|orders?))"),
     _dept("radiology", "radiology", r"radiology"),
     _dept("pathology", "pathology", r"pathology"),
@@ -556,10 +580,34 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept("medicare part d", "medicare part d", r"(?:medicare )?part d"),
     _dept("dental", "dental", r"dental"),
     _dept("case management", None, r"case management", r"social work(?:er)?s?"),
+    _dept("patient accounts", None, r"patient accounts?", r"business office"),
+    _dept("privacy office", "privacy office", r"privacy (?:office|officer|team|department)"),
+    _dept(
+        "transportation",
+        None,
+        r"(?:transportation|transport|ride|van|ambulance) (?:company|service|services|vendor|"
+        r"provider|contractor)",
+        r"medical transport(?:ation)?",
+    ),
+    _dept(
+        "medical supply",
+        None,
+        r"(?:medical supply|dme|equipment|home health|home infusion|oxygen) (?:company|vendor|"
+        r"supplier|provider|agency)",
+    ),
+    _dept("sleep center", None, r"sleep (?:center|centre|lab|clinic|medicine)"),
+    _dept("registration", "registration", r"registration", r"admissions? (?:office|desk)"),
     _dept("member services", None, r"member services", r"customer service"),
     _dept("patient advocate", None, r"patient (?:advocate|advocacy|relations)"),
     _dept("utilization review", None, r"utilization review"),
     _dept("cardiology", "cardiology", r"cardiology", r"cardiologists?", specialty=True),
+    _dept(
+        "allergy",
+        "allergy",
+        r"allergy(?: and immunology| clinic| office| department|(?=,))",
+        r"allergists?",
+        specialty=True,
+    ),
     _dept("dermatology", "dermatology", r"dermatology", r"dermatologists?", specialty=True),
     _dept("podiatry", "podiatry", r"podiatry", r"podiatrists?", specialty=True),
     _dept("pulmonary", "pulmonary", r"pulmonary(?! rehab)", r"pulmonologists?", specialty=True),
@@ -808,6 +856,8 @@ class ContextTracker:
         cue_stakes = [_STAKES_FROM_CUES[k] for k in new_kinds if k in _STAKES_FROM_CUES]
         if "urgent_risk" in new_kinds:
             st.emergency = True
+        if "orient" in new_kinds:  # fear about a result or procedure: access to care
+            st.care_weak = True
         if cue_stakes or "urgent_risk" in new_kinds:
             st.firm_stakes.update(cue_stakes)
             ctx = self._settle_stakes(ctx)
