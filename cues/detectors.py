@@ -1,0 +1,126 @@
+"""Detectors: pure functions from one analysed utterance to the match that raises a kind.
+
+Every kind of the playbook is detected the same way (its triggers, each with its
+guards), except ``close_the_loop`` (a handoff marker without a complete handoff) and
+``take_a_reset`` (decided at the end of the call from what made it heavy). The
+engine decides *whether* a match raises or refreshes a card; here we only find it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cues.playbook import Handoff, KindSpec, Playbook, Trigger
+from cues.text import Analysed, before_in_sentence, is_negated, sentence_has
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Where in the utterance (offsets into ``Analysed.norm``) and by which trigger."""
+
+    kind: str
+    trigger: str
+    start: int
+    end: int
+    quote: str
+
+
+def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) -> Match | None:
+    """The first match of ``trigger`` in ``a`` that no guard vetoes, or None."""
+    text = a.masked if trigger.mask_doses else a.unpleasant
+    checked = False
+    for rx in trigger.patterns:
+        for m in rx.finditer(text):
+            start, end = m.start(), m.end()
+            if not checked:  # utterance-wide guards, once, only when something matched
+                if trigger.requires is not None and trigger.requires.search(a.norm) is None:
+                    return None
+                if trigger.unless_utterance is not None and trigger.unless_utterance.search(a.norm):
+                    return None
+                checked = True
+            if trigger.negatable and is_negated(a, start, playbook.negators):
+                continue
+            if (trigger.block_past or trigger.block_reported) and not sentence_has(
+                a, start, playbook.recent
+            ):
+                if trigger.block_past and sentence_has(a, start, playbook.past):
+                    continue
+                if trigger.block_reported and sentence_has(a, start, playbook.reported):
+                    continue
+            if trigger.block_hypothetical and before_in_sentence(a, start, playbook.hypothetical):
+                continue
+            if trigger.unless is not None and sentence_has(a, start, trigger.unless):
+                continue
+            return Match(kind=kind, trigger=trigger.name, start=start, end=end, quote=a.quote(start, end))
+    return None
+
+
+def match_triggers(
+    triggers: tuple[Trigger, ...], a: Analysed, playbook: Playbook, kind: str
+) -> Match | None:
+    for trigger in triggers:
+        found = match_trigger(trigger, a, playbook, kind)
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffParts:
+    owner: bool
+    time: bool
+    patient_part: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.owner and self.time and self.patient_part
+
+
+def handoff_parts(h: Handoff, a: Analysed) -> HandoffParts:
+    """Which parts of a complete handoff the agent's turn gives."""
+    owner = bool(
+        (h.owner is not None and h.owner.search(a.unpleasant))
+        or (h.owner_cased is not None and h.owner_cased.search(a.original))
+    )
+    time = h.time is not None and h.time.search(a.unpleasant) is not None
+    part = h.patient_part is not None and h.patient_part.search(a.unpleasant) is not None
+    return HandoffParts(owner=owner, time=time, patient_part=part)
+
+
+def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
+    """A handoff (transfer, escalation, "someone will call you") left incomplete.
+
+    The card asks for owner, next step, patient's part and a real time; a turn
+    that already says all of them needs no card (the shared scripts' contract).
+    """
+    for m in h.markers.finditer(a.unpleasant):
+        if is_negated(a, m.start(), playbook.negators):
+            continue
+        if handoff_parts(h, a).complete:
+            return None
+        return Match(
+            kind="close_the_loop",
+            trigger="incomplete_handoff",
+            start=m.start(),
+            end=m.end(),
+            quote=a.quote(m.start(), m.end()),
+        )
+    return None
+
+
+def detect(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:
+    """The evidence for ``spec.kind`` in this utterance, if any (speaker checked by caller)."""
+    if spec.handoff is not None:
+        found = detect_handoff(spec.handoff, a, playbook)
+        if found is not None:
+            return found
+    if spec.triggers:
+        return match_triggers(spec.triggers, a, playbook, spec.kind)
+    return None
+
+
+def detect_heavy(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:
+    """Caller words that make the call heavy (bereavement, sustained distress)."""
+    if spec.heavy is None or not spec.heavy.triggers:
+        return None
+    return match_triggers(spec.heavy.triggers, a, playbook, spec.kind)

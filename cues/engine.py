@@ -1,0 +1,247 @@
+"""The per-call cue engine: final utterances in, cue cards and call context out.
+
+Pure and synchronous: no I/O, no clock, no state outside the instance, so one
+engine per call, fed from any thread that owns it, evaluated on thousands of
+scripted turns a second.
+
+    engine = CueEngine("call-42")
+    for utt in finals:
+        for event in engine.feed(utt):      # CueRaised | CueRefreshed | ContextChanged
+            publish(event)
+    for event in engine.end_call():         # take_a_reset when the call was heavy
+        publish(event)
+    engine.cues, engine.context, engine.rubric()
+
+Rules (``../shared/CUES.md``): a caller kind is raised only from the caller's words,
+an agent kind only from the agent's; each kind is raised once per call
+(:class:`CueRaised`) and later evidence refreshes the same card (:class:`CueRefreshed`,
+same ``cue.id``); ``urgent_risk`` and ``abuse`` carry ``alert=True`` for the
+supervisor. Partials are ignored (a final always follows and never changes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from cues.context import ContextTracker
+from cues.detectors import Match, detect, detect_heavy
+from cues.playbook import KindSpec, Playbook, default_playbook
+from cues.rubric import score_rubric
+from cues.text import Analysed, analyse, looks_english
+from cues.types import (
+    ALERT_KINDS,
+    CallContext,
+    ContextChanged,
+    Cue,
+    CueKind,
+    CueRaised,
+    CueRefreshed,
+    EngineEvent,
+    Evidence,
+    Rubric,
+)
+from transcription.types import SPEAKERS, Utterance
+
+#: Longer utterances are cut here before matching: a recognizer that never
+#: segments (or a hostile client) must not make one call slow for everyone.
+MAX_CHARS = 4_000
+
+
+class CueEngineError(ValueError):
+    """An utterance the engine cannot take (wrong call, unknown speaker, call ended)."""
+
+
+class CueEngine:
+    """One call's cue state. Not thread-safe by design: one owner per call."""
+
+    def __init__(self, call_id: str, playbook: Playbook | None = None) -> None:
+        if not isinstance(call_id, str) or not call_id.strip():
+            raise CueEngineError("call_id must be a non-empty string")
+        self.call_id = call_id
+        self._pb = playbook if playbook is not None else default_playbook()
+        self._by_speaker: dict[str, tuple[KindSpec, ...]] = {
+            s: tuple(spec for spec in self._pb.kinds.values() if spec.speaker == s)
+            for s in SPEAKERS
+        }
+        self._reset_spec = self._pb.kinds["take_a_reset"]
+        self._tracker = ContextTracker()
+        self._cues: dict[str, Cue] = {}
+        self._utterances: list[Utterance] = []
+        self._turn = 0
+        self._clock = 0.0
+        self._heavy: Evidence | None = None  # what made the call heavy, first seen
+        self._last: Utterance | None = None
+        self._ended = False
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def context(self) -> CallContext:
+        ctx = self._tracker.context
+        if self._heavy is not None and not ctx.heavy:
+            # The cue engine saw what makes a call heavy; keep take_a_reset and the
+            # context's ``heavy`` telling the same story.
+            ctx = replace(ctx, heavy=True)
+        return ctx
+
+    @property
+    def cues(self) -> tuple[Cue, ...]:
+        """Every card raised so far, latest evidence, in the order raised."""
+        return tuple(self._cues.values())
+
+    @property
+    def turns(self) -> int:
+        """Final utterances taken so far (the next one's ``turn``)."""
+        return self._turn
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def rubric(self) -> Rubric:
+        return score_rubric(self._utterances, self.context, frozenset(self._cues))
+
+    # ------------------------------------------------------------------------ feed
+
+    def _check(self, utt: Utterance) -> None:
+        if not isinstance(utt, Utterance):
+            raise CueEngineError(f"expected an Utterance, got {type(utt).__name__}")
+        if utt.call_id != self.call_id:
+            raise CueEngineError("utterance belongs to another call")
+        if utt.speaker not in SPEAKERS:
+            raise CueEngineError(f"unknown speaker {utt.speaker!r} (caller or agent)")
+        if not isinstance(utt.text, str):
+            raise CueEngineError("utterance text must be a string")
+        if self._ended:
+            raise CueEngineError("the call has ended")
+
+    def feed(self, utt: Utterance) -> list[EngineEvent]:
+        """Take one utterance; return the events it causes (possibly none).
+
+        Partials and empty finals are ignored. Raises :class:`CueEngineError` for an
+        utterance of another call, an unknown speaker, or after :meth:`end_call`.
+        """
+        self._check(utt)
+        if not utt.final or not utt.text.strip():
+            return []
+        if len(utt.text) > MAX_CHARS:
+            utt = replace(utt, text=utt.text[:MAX_CHARS], words=())
+        turn = self._turn
+        self._turn += 1
+        self._utterances.append(utt)
+        self._last = utt
+        self._clock = max(self._clock, _finite(utt.end, self._clock), _finite(utt.start, 0.0))
+
+        events: list[EngineEvent] = []
+        if looks_english(utt.text):
+            a = analyse(utt.text, self._pb.pleasantries, self._pb.doses)
+            found: dict[str, tuple[KindSpec, Match]] = {}
+            for spec in self._by_speaker[utt.speaker]:
+                hit = detect(spec, a, self._pb)
+                if hit is not None:
+                    found[spec.kind] = (spec, hit)
+            for spec, hit in found.values():
+                if spec.suppressed_by & found.keys():
+                    continue
+                events.append(self._raise(spec, hit, a, utt, turn))
+            if utt.speaker == "caller" and self._heavy is None:
+                heavy_hit = detect_heavy(self._reset_spec, a, self._pb)
+                if heavy_hit is not None:
+                    self._heavy = self._evidence(heavy_hit, a, utt)
+            if self._heavy is None and self._reset_spec.heavy is not None:
+                for kind in self._reset_spec.heavy.kinds & self._cues.keys():
+                    self._heavy = self._cues[kind].evidence
+                    break
+
+        changed = self._tracker.update(utt, turn, frozenset(self._cues))
+        if changed is not None:
+            events.append(ContextChanged(self.context))
+        return events
+
+    def end_call(self) -> list[EngineEvent]:
+        """The call is over: raise ``take_a_reset`` if it was heavy. Idempotent."""
+        if self._ended:
+            return []
+        self._ended = True
+        if not self.context.heavy or "take_a_reset" in self._cues:
+            return []
+        spec = self._reset_spec
+        evidence = self._heavy
+        if evidence is None:  # heavy by the context tracker's reading alone
+            last = self._last
+            evidence = Evidence(
+                utterance_id=last.id if last else f"{self.call_id}:end",
+                speaker=last.speaker if last else "caller",
+                quote="",
+                start=self._clock,
+                end=self._clock,
+            )
+        cue = Cue(
+            id=self._cue_id("take_a_reset"),
+            call_id=self.call_id,
+            kind="take_a_reset",
+            title=spec.title,
+            line=spec.line,
+            severity=spec.severity,
+            evidence=evidence,
+            raised_at=self._clock,
+            turn=max(self._turn - 1, 0),
+        )
+        self._cues["take_a_reset"] = cue
+        return [CueRaised(cue)]
+
+    # --------------------------------------------------------------------- helpers
+
+    def _cue_id(self, kind: str) -> str:
+        return f"{self.call_id}:{kind}"
+
+    def _evidence(self, m: Match, a: Analysed, utt: Utterance) -> Evidence:
+        start, end = _span_times(utt, m.start, m.end, len(a.norm))
+        return Evidence(utterance_id=utt.id, speaker=utt.speaker, quote=m.quote, start=start, end=end)
+
+    def _raise(
+        self, spec: KindSpec, m: Match, a: Analysed, utt: Utterance, turn: int
+    ) -> EngineEvent:
+        evidence = self._evidence(m, a, utt)
+        raised_at = max(self._clock, evidence.end)
+        old = self._cues.get(spec.kind)
+        if old is not None:
+            cue = replace(old, evidence=evidence, refreshed=old.refreshed + 1)
+            self._cues[spec.kind] = cue
+            return CueRefreshed(cue)
+        cue = Cue(
+            id=self._cue_id(spec.kind),
+            call_id=self.call_id,
+            kind=spec.kind,
+            title=spec.title,
+            line=spec.line,
+            severity=spec.severity,
+            evidence=evidence,
+            raised_at=raised_at,
+            turn=turn,
+            alert=spec.kind in ALERT_KINDS,
+        )
+        self._cues[spec.kind] = cue
+        return CueRaised(cue)
+
+    def raised_kinds(self) -> dict[CueKind, int]:
+        """``{kind: turn first raised}`` (what the evaluation scores)."""
+        return {c.kind: c.turn for c in self._cues.values()}
+
+
+def _finite(x: float, default: float) -> float:
+    try:
+        return x if math.isfinite(x) else default
+    except TypeError:
+        return default
+
+
+def _span_times(utt: Utterance, start: int, end: int, length: int) -> tuple[float, float]:
+    """Call-clock times of a character span: from the words if any, else by proportion."""
+    u_start = _finite(utt.start, 0.0)
+    u_end = max(_finite(utt.end, u_start), u_start)
+    if length <= 0:
+        return u_start, u_end
+    dur = u_end - u_start
+    return u_start + dur * start / length, u_start + dur * end / length
