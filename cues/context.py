@@ -644,6 +644,7 @@ _INSURANCE_ISSUE = re.compile(
     r"pulls?|reject\w*|switched|formulary|network|call (?:your|the|my) insurance|"
     r"call insurance)\b"
 )
+_INSURANCE_DEPT: Final = _Dept("insurance", "insurance", Gated(_INSURANCE))
 # An outside organisation named by the parties, e.g. a partner clinic.
 _NAMED_ORG = re.compile(
     r"\b((?:[A-Z][a-z'’]+ ){1,3}(?:Counseling|Counselling|Clinic|Hospital|Associates|Partners|"
@@ -912,7 +913,8 @@ class ContextTracker:
             if _INSURANCE_ROUTINE.search(text, max(0, m.start() - 10), m.end() + 20):
                 continue
             if _INSURANCE_ISSUE.search(window):
-                self._add_dept("insurance", "insurance", utt, m)
+                hits.append((_INSURANCE_DEPT, m))
+                hits.sort(key=lambda h: h[1].start())
                 break
         for dept, m in hits:
             self._add_dept(dept.key, dept.display or m.group(0), utt, m)
