@@ -1,0 +1,632 @@
+"""End-to-end evaluation: synthesized calls, streamed live, scored from the sidebar.
+
+``heard eval e2e DIR --json [--calls N] [--url URL]``:
+
+1. synthesizes every call script in DIR through the phone band (``transcription.synth``);
+2. starts a server (``heard serve`` on a free port, its own data directory) unless
+   ``--url`` names a running one;
+3. for each call, opens the sidebar websocket ``/ws/calls/{call_id}`` like a browser,
+   then streams the call through ``/ingest/twilio`` at real-time pace (``app.replay``),
+   with ``--calls N`` calls at once;
+4. reads the cue cards out of the pushed HTML fragments (``data-cue-kind``,
+   ``data-evidence-end``) and assigns each kind, at its first arrival, to the script
+   turn whose audio holds the end of its evidence (synth timings);
+5. scores those exactly as ``heard eval cues`` does (its own functions, from
+   :mod:`cues.evaluate`), and adds ``cue_latency_p50_s``/``cue_latency_p95_s``: from
+   the end of the triggering turn's audio to the card's arrival at the sidebar.
+
+Credentials for a server that requires sign-in: ``--user``/``--password`` (or
+``HEARD_E2E_USER``/``HEARD_E2E_PASSWORD``) sign in at ``/login`` and the session
+cookie is sent on the websockets; ``--cookie`` passes a session cookie directly;
+ingest tokens go with ``--ingest-token``. The server this command starts itself
+gets a throw-away account created in its data directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from app.replay import ReplayClock, ReplayError, http_base, replay_audio
+from cues.scripts import Script, ScriptError, load_scripts
+from cues.types import CallContext
+from transcription.synth import SynthResult, TurnTiming, synthesize_script
+
+#: After the replay ends, keep listening this long for the last cues (take_a_reset).
+SETTLE_S = 4.0
+
+
+class E2EError(Exception):
+    """The evaluation could not run (no server, refused sign-in, bad scripts)."""
+
+
+# --- reading the sidebar ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardSeen:
+    """A cue card as a browser receives it (attributes of ``<article class="cue">``)."""
+
+    kind: str
+    cue_id: str
+    evidence_end: float
+    turn: int | None  # the engine's utterance index (not the script's turn)
+    speaker: str | None  # whose words raised it, from the card's evidence line
+
+
+@dataclass(frozen=True, slots=True)
+class LineSeen:
+    """A transcript line (``<li id="utt-...">``)."""
+
+    speaker: str
+    seq: int
+    final: bool
+    start: float
+    end: float
+
+
+class _FragmentParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cards: list[CardSeen] = []
+        self.lines: list[LineSeen] = []
+        self._card: dict[str, str] | None = None
+        self._depth = 0
+        self._in_who = False
+        self._who = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if self._card is not None:
+            self._depth += 1
+            if "cue-who" in a.get("class", "").split():
+                self._in_who = True
+            return
+        if tag == "article" and "data-cue-kind" in a:
+            self._card = a
+            self._depth = 1
+            self._who = ""
+        elif tag == "li" and a.get("id", "").startswith("utt-") and "data-final" in a:
+            with contextlib.suppress(ValueError):
+                self.lines.append(
+                    LineSeen(
+                        speaker=a.get("data-speaker", ""),
+                        seq=int(a.get("data-seq") or a["id"].rsplit("-", 1)[-1]),
+                        final=a.get("data-final") == "1",
+                        start=float(a.get("data-start") or "nan"),
+                        end=float(a.get("data-end") or "nan"),
+                    )
+                )
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._card is None:
+            return
+        self._in_who = False
+        self._depth -= 1
+        if self._depth == 0:
+            self._finish()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_who:
+            self._who += data
+
+    def _finish(self) -> None:
+        a = self._card or {}
+        self._card = None
+        try:
+            end = float(a.get("data-evidence-end", "nan"))
+        except ValueError:
+            end = math.nan
+        turn_raw = a.get("data-turn", "")
+        who = self._who.strip().rstrip(":").strip().lower()
+        self.cards.append(
+            CardSeen(
+                kind=a.get("data-cue-kind", ""),
+                cue_id=a.get("data-cue-id", ""),
+                evidence_end=end,
+                turn=int(turn_raw) if turn_raw.lstrip("-").isdigit() else None,
+                speaker=who if who in ("caller", "agent") else None,
+            )
+        )
+
+    def close(self) -> None:
+        super().close()
+        if self._card is not None:  # unterminated fragment: keep what we have
+            self._finish()
+
+
+def parse_fragment(html: str) -> tuple[list[CardSeen], list[LineSeen]]:
+    """The cue cards and transcript lines in one websocket message."""
+    p = _FragmentParser()
+    p.feed(html)
+    p.close()
+    return p.cards, p.lines
+
+
+def turn_of(evidence_end: float, turns: Sequence[TurnTiming], speaker: str | None = None) -> int:
+    """The script turn whose audio holds ``evidence_end`` (call clock, seconds).
+
+    Recognizer word times drift a little past the audio, and the evidence may end in
+    the pause after a turn: then the nearest turn wins, the earlier one on a tie.
+    When the evidence's speaker is known, only that speaker's turns are candidates
+    (each party has its own channel).
+    """
+    candidates = [t for t in turns if speaker is None or t.speaker == speaker] or list(turns)
+    if not candidates:
+        raise ValueError("no turns")
+    if math.isnan(evidence_end):
+        return candidates[-1].index
+
+    def distance(t: TurnTiming) -> tuple[float, float]:
+        if t.start <= evidence_end <= t.end:
+            return (0.0, t.start)
+        return (min(abs(evidence_end - t.start), abs(evidence_end - t.end)), t.start)
+
+    return min(candidates, key=distance).index
+
+
+# --- one call ---------------------------------------------------------------------------
+
+
+@dataclass
+class CallOutcome:
+    """What the sidebar showed for one streamed call."""
+
+    script: Script
+    synth: SynthResult
+    call_id: str
+    first_seen: dict[str, tuple[float, CardSeen]] = field(default_factory=dict)  # kind ->
+    finals: set[tuple[str, int]] = field(default_factory=set)
+    clock: ReplayClock = field(default_factory=ReplayClock)
+    context: CallContext = field(default_factory=CallContext)
+    error: str | None = None
+
+    def raised_turns(self) -> dict[str, int]:
+        """``{kind: script turn}`` of each kind's first raising."""
+        return {
+            kind: turn_of(card.evidence_end, self.synth.turns, card.speaker)
+            for kind, (_, card) in self.first_seen.items()
+        }
+
+    def latencies(self) -> dict[str, float]:
+        """Per raised kind: arrival at the sidebar minus the end of its turn's audio."""
+        out: dict[str, float] = {}
+        if self.clock.t0 is None:
+            return out
+        turns = self.synth.turns
+        for kind, (arrived, card) in self.first_seen.items():
+            turn = turns[turn_of(card.evidence_end, turns, card.speaker)]
+            out[kind] = arrived - self.clock.wall(turn.end)
+        return out
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to get past sign-in: headers for the sidebar and for ingest."""
+
+    sidebar_headers: dict[str, str] = field(default_factory=dict)
+    ingest_headers: dict[str, str] = field(default_factory=dict)
+    twilio_auth_token: str | None = None
+
+
+def ws_url(base: str, path: str) -> str:
+    b = http_base(base) if "://" in base else base
+    if b.startswith("https://"):
+        return "wss://" + b[len("https://") :] + path
+    if b.startswith("http://"):
+        return "ws://" + b[len("http://") :] + path
+    raise E2EError(f"not an http(s) or ws(s) URL: {base!r}")
+
+
+async def listen_sidebar(
+    base: str,
+    outcome: CallOutcome,
+    headers: dict[str, str],
+    ready: asyncio.Event,
+    stop: asyncio.Event,
+) -> None:
+    """Read the call's sidebar websocket until ``stop``; record each kind's first card."""
+    url = ws_url(base, f"/ws/calls/{outcome.call_id}")
+    try:
+        ws = await websockets.connect(url, additional_headers=headers, max_size=8 << 20)
+    except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+        raise E2EError(f"cannot open the sidebar {url}: {exc}") from exc
+    try:
+        async with ws:
+            stopper = asyncio.create_task(stop.wait())
+            first = True
+            while True:
+                recv = asyncio.create_task(ws.recv())
+                done, _ = await asyncio.wait({recv, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if recv not in done:
+                    recv.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                        await recv
+                    break
+                message = recv.result()
+                now = time.monotonic()
+                if first:  # the snapshot: subscribed, the call may start
+                    ready.set()
+                    first = False
+                text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+                cards, lines = parse_fragment(text)
+                for card in cards:
+                    if card.kind and card.kind not in outcome.first_seen:
+                        outcome.first_seen[card.kind] = (now, card)
+                for line in lines:
+                    if line.final:
+                        outcome.finals.add((line.speaker, line.seq))
+            stopper.cancel()
+    except ConnectionClosed as exc:
+        if not stop.is_set():
+            raise E2EError(f"sidebar websocket closed early: {exc}") from exc
+    finally:
+        ready.set()
+
+
+async def fetch_context(base: str, call_id: str, headers: dict[str, str]) -> CallContext:
+    """The call's context as the server holds it at the end (``GET /api/calls/{id}``)."""
+    from app.store.records import context_from_json
+
+    url = f"{http_base(base)}/api/calls/{call_id}"
+    try:
+        async with httpx.AsyncClient(timeout=15, headers=headers) as client:
+            r = await client.get(url)
+    except httpx.HTTPError as exc:
+        raise E2EError(f"cannot read the call's context: {exc}") from exc
+    if r.status_code != 200:
+        raise E2EError(f"GET /api/calls/{call_id}: HTTP {r.status_code}")
+    return context_from_json(r.json().get("context"))
+
+
+async def run_call(
+    base: str,
+    script: Script,
+    synth: SynthResult,
+    creds: Credentials,
+    *,
+    speed: float = 1.0,
+    settle_s: float = SETTLE_S,
+    agent: str = "",
+) -> CallOutcome:
+    """Stream one synthesized call and record what its sidebar shows."""
+    outcome = CallOutcome(
+        script=script, synth=synth, call_id=f"e2e-{script.id}-{uuid.uuid4().hex[:8]}"
+    )
+    ready, stop = asyncio.Event(), asyncio.Event()
+    listener = asyncio.create_task(
+        listen_sidebar(base, outcome, creds.sidebar_headers, ready, stop)
+    )
+    try:
+        await asyncio.wait_for(ready.wait(), timeout=30)
+        if listener.done():
+            listener.result()  # raises the listener's error
+        await replay_audio(
+            synth.audio,
+            synth.sample_rate,
+            base,
+            call_id=outcome.call_id,
+            agent=agent,
+            speed=speed,
+            protocol="twilio",
+            headers=creds.ingest_headers,
+            clock=outcome.clock,
+            turn_ends=[t.end for t in synth.turns],
+            twilio_auth_token=creds.twilio_auth_token,
+        )
+        await asyncio.sleep(settle_s / speed)
+        outcome.context = await fetch_context(base, outcome.call_id, creds.sidebar_headers)
+    except (ReplayError, E2EError, TimeoutError) as exc:
+        outcome.error = str(exc) or type(exc).__name__
+    finally:
+        stop.set()
+        try:
+            await listener
+        except E2EError as exc:
+            outcome.error = outcome.error or str(exc)
+    return outcome
+
+
+async def run_calls(
+    base: str,
+    items: Sequence[tuple[Script, SynthResult]],
+    creds: Credentials,
+    *,
+    concurrency: int = 1,
+    speed: float = 1.0,
+    settle_s: float = SETTLE_S,
+    agent: str = "",
+) -> list[CallOutcome]:
+    """Every call, ``concurrency`` at a time (a new one starts as one ends)."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(script: Script, synth: SynthResult) -> CallOutcome:
+        async with gate:
+            return await run_call(
+                base, script, synth, creds, speed=speed, settle_s=settle_s, agent=agent
+            )
+
+    return list(await asyncio.gather(*(one(s, r) for s, r in items)))
+
+
+# --- scoring ----------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolated percentile (``q`` in 0..100); None for no values."""
+    if not values:
+        return None
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def score(outcomes: Sequence[CallOutcome]) -> dict[str, Any]:
+    """The ``heard eval cues --json`` report for what the sidebars showed, plus latency.
+
+    Scored by :func:`cues.evaluate.score` itself, on runs whose ``raised`` comes from
+    the cards (mapped to script turns) and whose context is the server's at the end.
+    """
+    from cues import evaluate
+
+    runs = [
+        evaluate.CallRun(script=o.script, raised=o.raised_turns(), context=o.context, seconds=0.0)
+        for o in outcomes
+    ]
+    report: dict[str, Any] = evaluate.score(runs).as_json()
+    # Same fields as ``heard eval cues``; the text-only engine speed is not measured here.
+    report["utterances_per_s"] = None
+    lat = [v for o in outcomes for v in o.latencies().values()]
+    p50, p95 = percentile(lat, 50), percentile(lat, 95)
+    report["cue_latency_p50_s"] = None if p50 is None else round(p50, 3)
+    report["cue_latency_p95_s"] = None if p95 is None else round(p95, 3)
+    report["cue_latency_max_s"] = round(max(lat), 3) if lat else None
+    report["e2e"] = {
+        "calls": len(outcomes),
+        "errors": {o.script.id: o.error for o in outcomes if o.error},
+        "final_utterances": sum(len(o.finals) for o in outcomes),
+        "audio_s": round(sum(o.synth.duration for o in outcomes), 1),
+        "latency_samples": len(lat),
+    }
+    return report
+
+
+# --- the server -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    """``heard serve`` in a subprocess on a free port with its own data directory."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    account: tuple[str, str] | None = None  # (user, password) provisioned before start
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / "server.log"
+        env = {**os.environ, **self.extra_env}
+        cmd = [
+            sys.executable, "-m", "app.cli", "serve",
+            "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir),
+        ]  # fmt: skip
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise E2EError(f"server exited ({self.proc.returncode}):\n{self.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            time.sleep(0.25)
+        self.stop()
+        raise E2EError(f"server not healthy after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+def provision_account(data_dir: Path) -> tuple[str, str]:
+    """A throw-away supervisor account in a server's data directory (before it starts)."""
+    username, password = "e2e-eval", secrets.token_urlsafe(18)
+    cmd = [
+        sys.executable, "-m", "app.cli", "users", "add", username,
+        "--role", "supervisor", "--password-stdin", "--data-dir", str(data_dir),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, input=password.encode(), capture_output=True, timeout=60)
+    if done.returncode != 0:
+        raise E2EError(
+            "cannot create the evaluation account: "
+            + done.stderr.decode(errors="replace").strip()[-500:]
+        )
+    return username, password
+
+
+def login(base: str, username: str, password: str) -> dict[str, str]:
+    """Sign in at ``/login``; the headers (session cookie) for later requests."""
+    try:
+        with httpx.Client(base_url=http_base(base), follow_redirects=False, timeout=15) as c:
+            r = c.post("/login", data={"username": username, "password": password})
+    except httpx.HTTPError as exc:
+        raise E2EError(f"cannot reach {base}/login: {exc}") from exc
+    if r.status_code >= 400 or not c.cookies:
+        raise E2EError(f"sign-in as {username!r} refused (HTTP {r.status_code})")
+    cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+    return {"Cookie": cookie}
+
+
+def needs_login(base: str) -> bool:
+    """Does the sidebar demand sign-in? (Asks a page that every role may see.)"""
+    try:
+        r = httpx.get(http_base(base) + "/agent", timeout=10, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        raise E2EError(f"cannot reach {base}: {exc}") from exc
+    return r.status_code in (401, 403) or r.status_code in (302, 303, 307)
+
+
+# --- CLI --------------------------------------------------------------------------------
+
+
+def synthesize_all(
+    scripts: Sequence[Script], *, seed: int = 0, progress: bool = True
+) -> Iterator[tuple[Script, SynthResult]]:
+    for i, s in enumerate(scripts):
+        if progress:
+            print(f"synth {i + 1}/{len(scripts)} {s.id}", file=sys.stderr, flush=True)
+        yield s, synthesize_script(s, phone=True, seed=seed + i)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="heard eval e2e",
+        description="Synthesize call scripts, stream them live through the Twilio endpoint "
+        "and score the cues the sidebar shows (plus cue latency).",
+    )
+    p.add_argument("directory", type=Path, help="directory of call scripts (*.yaml)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--calls", type=int, default=1, help="calls streamed at once")
+    p.add_argument("--limit", type=int, default=None, help="only the first N scripts")
+    p.add_argument("--url", default=None, help="use this running server instead of starting one")
+    p.add_argument("--speed", type=float, default=1.0, help="pace (1 = real time)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the pauses between turns")
+    p.add_argument("--settle", type=float, default=SETTLE_S, help="listen this long after a call")
+    p.add_argument("--agent", default="", help="agent name the calls belong to")
+    p.add_argument("--user", default=os.environ.get("HEARD_E2E_USER"), help="sign in as")
+    p.add_argument("--password", default=os.environ.get("HEARD_E2E_PASSWORD"))
+    p.add_argument("--cookie", default=os.environ.get("HEARD_E2E_COOKIE"),
+                   help="session cookie (name=value) instead of --user/--password")  # fmt: skip
+    p.add_argument("--ingest-token", default=os.environ.get("HEARD_INGEST_TOKEN"))
+    p.add_argument("--twilio-auth-token", default=os.environ.get("HEARD_TWILIO_AUTH_TOKEN"))
+    p.add_argument("--keep", action="store_true", help="keep the started server's data dir")
+    return p
+
+
+def _credentials(args: argparse.Namespace, base: str, own: ServerProcess | None) -> Credentials:
+    ingest = {"Authorization": f"Bearer {args.ingest_token}"} if args.ingest_token else {}
+    if args.cookie:
+        sidebar = {"Cookie": args.cookie}
+    elif args.user and args.password:
+        sidebar = login(base, args.user, args.password)
+    elif needs_login(base):
+        if own is None or own.account is None:
+            raise E2EError("the server requires sign-in: pass --user and --password")
+        sidebar = login(base, *own.account)
+    else:
+        sidebar = {}
+    return Credentials(sidebar, ingest, args.twilio_auth_token)
+
+
+def main(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(list(argv))
+    if args.calls < 1 or args.speed <= 0:
+        print("heard eval e2e: --calls must be >= 1 and --speed > 0", file=sys.stderr)
+        return 2
+    try:
+        scripts = load_scripts(args.directory)
+    except ScriptError as exc:
+        print(f"heard eval e2e: {exc}", file=sys.stderr)
+        return 2
+    if args.limit:
+        scripts = scripts[: args.limit]
+    if not scripts:
+        print(f"heard eval e2e: no scripts in {args.directory}", file=sys.stderr)
+        return 2
+    items = list(synthesize_all(scripts, seed=args.seed))
+
+    own: ServerProcess | None = None
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+    try:
+        if args.url:
+            base = args.url
+        else:
+            scratch = tempfile.TemporaryDirectory(prefix="heard-e2e-")
+            own = ServerProcess(Path(scratch.name) / "data")
+            # Servers without accounts yet (no users command) simply need none.
+            with contextlib.suppress(E2EError):
+                own.account = provision_account(own.data_dir)
+            print(f"starting server on {own.url}", file=sys.stderr, flush=True)
+            own.start()
+            base = own.url
+        creds = _credentials(args, base, own)
+        started = time.monotonic()
+        outcomes = asyncio.run(
+            run_calls(
+                base, items, creds, concurrency=args.calls, speed=args.speed,
+                settle_s=args.settle, agent=args.agent,
+            )
+        )  # fmt: skip
+        report = score(outcomes)
+        report["e2e"]["concurrency"] = args.calls
+        report["e2e"]["wall_s"] = round(time.monotonic() - started, 1)
+    except E2EError as exc:
+        print(f"heard eval e2e: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if own is not None:
+            own.stop()
+        if scratch is not None:
+            if args.keep:
+                print(f"server data kept in {scratch.name}", file=sys.stderr)
+            else:
+                scratch.cleanup()
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        print(_summary(report))
+    return 0
+
+
+def _summary(report: dict[str, Any]) -> str:
+    keys = ("precision", "recall", "placement", "cue_latency_p50_s", "cue_latency_p95_s")
+    parts = [f"{k}={report.get(k)}" for k in keys if k in report]
+    errors = report.get("e2e", {}).get("errors") or {}
+    if errors:
+        parts.append(f"errors={len(errors)}")
+    return " ".join(parts)
