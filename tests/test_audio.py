@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -138,7 +139,7 @@ def test_nan_and_clipping_are_handled() -> None:
         ({"channels": 1, "speakers": ("caller", "agent")}, "speaker name"),
     ],
 )
-def test_bad_formats_raise_clear_errors(kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_bad_formats_raise_clear_errors(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(AudioFormatError, match=message):
         AudioFormat(**kwargs)
 

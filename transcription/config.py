@@ -41,6 +41,10 @@ class VadConfig:
     max_utterance_s: float = 15.0
     pad_s: float = 0.2
     energy_gate_dbfs: float = -55.0
+    #: a window this many dB above the speaker's running noise floor also counts as
+    #: speech (0 disables). Silero misses some real voices (hoarse, a cold) on the
+    #: phone band; the floor tracker keeps steady background noise out.
+    energy_assist_db: float = 12.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.neg_threshold <= self.threshold < 1.0:

@@ -1,0 +1,145 @@
+"""The shared decoder with scripted engines: priorities, stale partials, isolation, no blocking."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from transcription.config import TranscriptionConfig
+from transcription.decoder import Decoder
+from transcription.engine import DecodeRequest, DecodeResult, StreamKey
+from transcription.errors import RecognizerError
+from transcription.service import TranscriptionStats
+from transcription.types import Word
+
+
+class ScriptedEngine:
+    """Echoes ``key:seq:final`` after ``delay`` seconds; fails on seq 666; logs batches."""
+
+    name = "scripted"
+
+    def __init__(self, delay: float = 0.0, max_batch: int = 4) -> None:
+        self.delay = delay
+        self.max_batch = max_batch
+        self.batches: list[list[tuple[str, int, bool]]] = []
+        self.threads: set[str] = set()
+        self.released: list[StreamKey] = []
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def decode(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+        self.gate.wait()
+        self.threads.add(threading.current_thread().name)
+        self.batches.append([(r.key[0], r.seq, r.final) for r in requests])
+        if any(r.seq == 666 for r in requests):
+            raise RuntimeError("engine exploded")
+        time.sleep(self.delay)
+        return [
+            DecodeResult(
+                f"{r.key[0]}:{r.seq}:{int(r.final)}",
+                (Word("w", r.offset, r.offset + r.duration, 0.9),),
+            )
+            for r in requests
+        ]
+
+    def release(self, key: StreamKey) -> None:
+        self.released.append(key)
+
+
+def req(call: str, seq: int, final: bool, seconds: float = 1.0) -> DecodeRequest:
+    audio = np.zeros(int(seconds * 16000), np.float32)
+    return DecodeRequest((call, "caller"), seq, audio, 0.0, final)
+
+
+async def started(engine: ScriptedEngine) -> tuple[Decoder, TranscriptionStats]:
+    stats = TranscriptionStats()
+    dec = Decoder(engine, TranscriptionConfig(), stats)
+    dec.start()
+    return dec, stats
+
+
+async def test_finals_go_before_partials_and_stale_partials_are_dropped() -> None:
+    engine = ScriptedEngine()
+    engine.gate.clear()  # hold the worker so a queue builds up
+    dec, stats = await started(engine)
+    p1 = dec.submit(req("a", 0, False))
+    await asyncio.sleep(0.05)  # the worker has taken p1 and waits on the gate
+    p2 = dec.submit(req("b", 0, False, 0.5))
+    p3 = dec.submit(req("b", 0, False, 1.0))  # newer partial of b replaces p2
+    f1 = dec.submit(req("c", 0, True))
+    p4 = dec.submit(req("a", 1, False))
+    f2 = dec.submit(req("a", 1, True))  # a's final cancels its queued partial p4
+    assert dec.queue_depth() == 3
+    engine.gate.set()
+    assert (await p1) is not None
+    assert (await p2) is None and (await p4) is None
+    assert (await f1).text == "c:0:1" and (await f2).text == "a:1:1"  # type: ignore[union-attr]
+    assert (await p3).text == "b:0:0"  # type: ignore[union-attr]
+    # after the first (held) batch: both finals in one batch, then the partial
+    assert engine.batches[1:] == [[("c", 0, True), ("a", 1, True)], [("b", 0, False)]]
+    assert stats.partials_dropped == 2
+    await dec.aclose()
+
+
+async def test_decode_runs_off_the_event_loop() -> None:
+    engine = ScriptedEngine(delay=0.3)
+    dec, _ = await started(engine)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    t = asyncio.create_task(ticker())
+    res = await dec.submit(req("a", 0, True))
+    t.cancel()
+    assert res is not None and res.text == "a:0:1"
+    assert ticks >= 15  # the loop kept ticking during the 0.3 s decode
+    assert engine.threads == {"heard-decoder"}
+    await dec.aclose()
+
+
+async def test_a_failing_request_fails_alone() -> None:
+    engine = ScriptedEngine()
+    engine.gate.clear()
+    dec, stats = await started(engine)
+    first = dec.submit(req("x", 0, True))
+    await asyncio.sleep(0.05)
+    good = dec.submit(req("a", 0, True))
+    bad = dec.submit(req("b", 666, True))
+    other = dec.submit(req("c", 0, True))
+    engine.gate.set()
+    await first
+    assert (await good).text == "a:0:1"  # type: ignore[union-attr]
+    assert (await other).text == "c:0:1"  # type: ignore[union-attr]
+    with pytest.raises(RecognizerError, match="exploded"):
+        await bad
+    assert stats.errors == 1
+    await dec.aclose()
+
+
+async def test_idle_decoder_sleeps_and_closes_cleanly() -> None:
+    engine = ScriptedEngine()
+    dec, _ = await started(engine)
+    thread = dec._thread
+    assert thread is not None
+    cpu0 = time.thread_time()
+    await asyncio.sleep(0.3)
+    assert engine.batches == []
+    dec.release(("a", "caller"))
+    await asyncio.sleep(0.05)
+    assert engine.released == [("a", "caller")]
+    pending = dec.submit(req("a", 0, False))
+    await dec.aclose()
+    assert (await pending) in (None,) or pending.result() is not None
+    assert not thread.is_alive()
+    with pytest.raises(RecognizerError, match="closed"):
+        dec.submit(req("a", 1, True))
+    assert time.thread_time() - cpu0 < 0.3

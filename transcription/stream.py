@@ -1,0 +1,213 @@
+"""The real :class:`~transcription.recognizer.Recognizer`: one speaker of one call.
+
+``push`` (event loop, never blocks) -> :class:`~transcription.vad.Endpointer`
+(inline when the audio is under the energy gate, else in the shared VAD thread)
+-> :class:`~transcription.decoder.Decoder` (shared worker) -> ``async for``.
+
+Ordering: finals are emitted in utterance order, each after its partials; a
+partial that comes back after its final is dropped. ``seq`` is dense per
+speaker: it is assigned when an utterance first produces text, so an utterance
+the model hears as nothing (a cough) leaves no gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from transcription.config import TranscriptionConfig
+from transcription.decoder import Decoder
+from transcription.engine import DecodeRequest, DecodeResult
+from transcription.errors import RecognizerError
+from transcription.service import TranscriptionStats
+from transcription.types import AudioChunk, Speaker, Utterance
+from transcription.vad import Endpointer, Segment, SileroVad
+
+#: one thread runs every stream's VAD model (Silero is ~0.1 ms per window)
+_VAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heard-vad")
+#: audio waiting for the VAD beyond this many seconds is dropped (and counted)
+MAX_BACKLOG_S = 30.0
+
+
+class StreamRecognizer:
+    def __init__(
+        self,
+        call_id: str,
+        speaker: Speaker,
+        vad: SileroVad,
+        decoder: Decoder,
+        config: TranscriptionConfig,
+        stats: TranscriptionStats,
+        *,
+        on_close: Callable[[], object] | None = None,
+    ) -> None:
+        self.call_id = call_id
+        self.speaker = speaker
+        self.key = (call_id, speaker)
+        self.config = config
+        self.stats = stats
+        self.closed = False
+        self._decoder = decoder
+        self._endpointer = Endpointer(
+            vad, config.vad,
+            partial_interval_s=config.partial_interval_s if config.partials else None,
+        )
+        self._on_close = on_close
+        self._inbox: deque[AudioChunk] = deque()
+        self._backlog_s = 0.0
+        self._wake = asyncio.Event()
+        self._pump_task: asyncio.Task[None] | None = None
+        self._emit_queue: asyncio.Queue[tuple[Segment, asyncio.Future[DecodeResult | None]]]
+        self._emit_queue = asyncio.Queue()
+        self._emit_task: asyncio.Task[None] | None = None
+        self._out: asyncio.Queue[Utterance | None] = asyncio.Queue()
+        self._seq_of: dict[int, int] = {}
+        self._next_seq = 0
+        self._finalized = -1  # highest segment index whose final was emitted
+        self._busy = False
+
+    # -- Recognizer -------------------------------------------------------------------------
+    def push(self, chunk: AudioChunk) -> None:
+        if self.closed:
+            raise RecognizerError(f"stream {self.call_id}/{self.speaker} is closed")
+        if chunk.call_id != self.call_id or chunk.speaker != self.speaker:
+            raise RecognizerError(
+                f"chunk of {chunk.call_id}/{chunk.speaker} pushed to {self.call_id}/{self.speaker}"
+            )
+        self.stats.audio_seconds_in += chunk.duration
+        self._ensure_tasks()
+        if not self._inbox and not self._busy and not self._endpointer.needs_model(chunk.pcm):
+            # Silence under the energy gate: no model, no thread hop, no task switch.
+            self._handle(self._endpointer.feed(chunk.pcm, chunk.start))
+            return
+        self._inbox.append(chunk)
+        self._backlog_s += chunk.duration
+        while self._backlog_s > MAX_BACKLOG_S and len(self._inbox) > 1:
+            old = self._inbox.popleft()
+            self._backlog_s -= old.duration
+            self.stats.dropped_chunks += 1
+        self._wake.set()
+
+    async def flush(self) -> None:
+        await self._drain_inbox()
+        self._handle(self._endpointer.flush())
+        await self._emit_queue.join()
+
+    def __aiter__(self) -> AsyncIterator[Utterance]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Utterance]:
+        while True:
+            utt = await self._out.get()
+            if utt is None:
+                return
+            yield utt
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        try:
+            await self.flush()
+        finally:
+            self.closed = True
+            for task in (self._pump_task, self._emit_task):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            self._decoder.release(self.key)
+            self._out.put_nowait(None)
+            if self._on_close is not None:
+                self._on_close()
+
+    # -- internals --------------------------------------------------------------------------
+    def _ensure_tasks(self) -> None:
+        if self._pump_task is None:
+            self._pump_task = asyncio.create_task(self._pump(), name=f"vad-{self.key}")
+            self._emit_task = asyncio.create_task(self._emitter(), name=f"emit-{self.key}")
+
+    async def _drain_inbox(self) -> None:
+        while self._inbox or self._busy:
+            self._wake.set()
+            await asyncio.sleep(0.005)
+
+    async def _pump(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._inbox:
+                chunks = list(self._inbox)
+                self._inbox.clear()
+                self._backlog_s = 0.0
+                self._busy = True
+                try:
+                    segments = await loop.run_in_executor(_VAD_POOL, self._feed_all, chunks)
+                finally:
+                    self._busy = False
+                self._handle(segments)
+
+    def _feed_all(self, chunks: list[AudioChunk]) -> list[Segment]:
+        out: list[Segment] = []
+        for c in chunks:
+            out += self._endpointer.feed(c.pcm, c.start)
+        return out
+
+    def _handle(self, segments: list[Segment]) -> None:
+        for seg in segments:
+            if seg.final:
+                self.stats.speech_seconds += len(seg.audio) / 16000
+            elif not self.config.partials:
+                continue
+            req = DecodeRequest(self.key, seg.index, seg.audio, seg.start, seg.final)
+            fut = self._decoder.submit(req)
+            if seg.final:
+                self._emit_queue.put_nowait((seg, fut))
+            else:
+                fut.add_done_callback(functools.partial(self._on_partial, seg))
+
+    def _on_partial(self, seg: Segment, fut: asyncio.Future[DecodeResult | None]) -> None:
+        if fut.cancelled() or fut.exception() is not None or self.closed:
+            return
+        res = fut.result()
+        if res is None or not res.text or seg.index <= self._finalized:
+            return
+        self._put(seg, res, final=False)
+
+    async def _emitter(self) -> None:
+        while True:
+            seg, fut = await self._emit_queue.get()
+            try:
+                try:
+                    res = await fut
+                except RecognizerError:
+                    res = None  # counted by the decoder; the stream goes on
+                self._finalized = max(self._finalized, seg.index)
+                if res is not None and (res.text or seg.index in self._seq_of):
+                    self._put(seg, res, final=True)
+            finally:
+                self._emit_queue.task_done()
+
+    def _put(self, seg: Segment, res: DecodeResult, *, final: bool) -> None:
+        seq = self._seq_of.get(seg.index)
+        if seq is None:
+            seq = self._seq_of[seg.index] = self._next_seq
+            self._next_seq += 1
+        if final:
+            self._seq_of.pop(seg.index, None)
+            self.stats.finals += 1
+        else:
+            self.stats.partials += 1
+        words = res.words
+        start = words[0].start if words else seg.start
+        end = words[-1].end if words else seg.end
+        start, end = float(np.round(start, 3)), float(np.round(max(end, start), 3))
+        self._out.put_nowait(
+            Utterance(self.call_id, self.speaker, seq, res.text, start, end, final, words)
+        )

