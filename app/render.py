@@ -193,6 +193,16 @@ def clock(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def ago(seconds: float | None) -> str:
+    """A coarse elapsed time for people: ``just now``, ``25 min ago``, ``3 h 07 min ago``."""
+    if seconds is None or seconds < 60 or math.isnan(seconds):
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return f"{minutes // 60} h {minutes % 60:02d} min ago"
+
+
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -211,6 +221,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["clock"] = clock
+    env.filters["ago"] = ago
     env.filters["dom_id"] = dom_id
     env.filters["f3"] = lambda v: f"{float(v):.3f}"
     env.filters["pathseg"] = lambda v: quote(str(v), safe="")

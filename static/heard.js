@@ -10,12 +10,21 @@
     return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
   }
 
-  // Ticking durations: <time class="tick" data-since="epoch seconds">.
+  // Same words as app.render.ago.
+  function ago(seconds) {
+    if (!(seconds >= 60)) return "just now";
+    var m = Math.floor(seconds / 60);
+    if (m < 60) return m + " min ago";
+    return Math.floor(m / 60) + " h " + String(m % 60).padStart(2, "0") + " min ago";
+  }
+
+  // Ticking durations: <time class="tick" data-since="epoch seconds" [data-format="ago"]>.
   function tick() {
     var now = Date.now() / 1000;
     document.querySelectorAll("time.tick[data-since]").forEach(function (el) {
       var since = parseFloat(el.dataset.since);
-      if (since > 0) el.textContent = clock(now - since);
+      if (!(since > 0)) return;
+      el.textContent = el.dataset.format === "ago" ? ago(now - since) : clock(now - since);
     });
   }
 

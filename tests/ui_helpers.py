@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
+from fastapi import FastAPI
+
+from app.bus import Bus
+from app.render import STATIC_DIR, SidebarState
+from app.security.roles import Principal
 from cues.types import Cue, Evidence
 from transcription.types import Utterance
 
@@ -107,3 +116,43 @@ def cue(
         refreshed=refreshed,
         alert=alert,
     )
+
+
+PEOPLE = {
+    "alice": Principal("alice", frozenset({"agent"}), "Alice Park"),
+    "bob": Principal("bob", frozenset({"agent"}), "Bob"),
+    "sam": Principal("sam", frozenset({"supervisor"}), "Sam"),
+    "tina": Principal("tina", frozenset({"trainer"}), "Tina"),
+}
+
+
+def make_app(states: dict[str, SidebarState] | None = None) -> FastAPI:
+    """The UI routers on the real bus, with sign-in replaced by a ``u`` cookie or an
+    ``X-User`` header (the security module's loader sits above what is tested here)."""
+    from fastapi.staticfiles import StaticFiles
+
+    from app.routers import agent, supervisor
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.loop = asyncio.get_running_loop()
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+    app.state.bus = Bus(maxsize=32)
+    store = dict(states or {})
+
+    async def principal_loader(conn: Any) -> Principal | None:
+        name = conn.cookies.get("u") or conn.headers.get("x-user", "")
+        return PEOPLE.get(name)
+
+    async def sidebar_source(_app: Any, call_id: str) -> SidebarState | None:
+        return store.get(call_id)
+
+    app.state.principal_loader = principal_loader
+    app.state.sidebar_source = sidebar_source
+    app.state.states = store
+    app.include_router(agent.router)
+    app.include_router(supervisor.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
