@@ -35,15 +35,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from cues.context import caller_state, normalise
+from cues.context import Gated, caller_state, normalise
 from cues.types import CallContext, CriterionScore, Rubric
 from transcription.types import Utterance
 
 __all__ = ["score_rubric"]
 
 
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+def _rx(*alternatives: str) -> Gated:
+    return Gated("|".join(f"(?:{a})" for a in alternatives))
 
 
 _EMPATHY = _rx(
@@ -65,6 +65,15 @@ _EMPATHY = _rx(
     r"\b(?:you're|you are) (?:right|clearly doing)\b",
     r"\byou've done (?:everything right|your part)\b",
     r"\bi'm (?:really )?glad you (?:called|told me|asked)\b",
+    r"(?<!i'm )\bsorry (?:you've|you have|you had|to hear|about|for)\b",
+)
+# Steadying words in an emergency: there, acknowledging is staying with the caller.
+_REASSURE = _rx(
+    r"\byou(?:'re| are) doing (?:the right thing|great|everything right|so well)\b",
+    r"\byou did (?:exactly )?the right thing\b",
+    r"\bi'm (?:right )?here (?:with you|and i'm going to help)\b",
+    r"\bi'm (?:going to|gonna) stay (?:on )?with you\b",
+    r"\bi'll stay on (?:the line|with you)\b",
 )
 # Words that name a burden (a caller's situation) rather than a feeling in general.
 _BURDEN = _rx(
@@ -197,7 +206,24 @@ _CHOICE = _rx(
     r"\bit's (?:completely |totally )?your call\b",
 )
 
+# The caller saying they have not been heard; the matched reply says it back.
+_UNHEARD = _rx(
+    r"\byou're not (?:listening|hearing me)\b",
+    r"\bthat's not what i(?:'m| am) (?:asking|saying)\b",
+    r"\bthat's not what i said\b",
+    r"\bi (?:already|just|literally just) (?:told|said)\b",
+    r"\bi said that (?:when|already|before)\b",
+    r"\bthat's what i'm telling you\b",
+)
+_SAY_BACK = _rx(
+    r"\blet me (?:say it back|make sure i have it right|read that back|back up)\b",
+    r"\bso what you're saying\b",
+    r"\bis that right\?",
+    r"\bif i understand\b",
+)
 _CALLER_POSITIVE = _rx(
+    r"\bplease\.(?:\s|$)",
+    r"\bi'll (?:do|try|read|upload|bring|talk|keep|go back|take|look|give)\b",
     r"\bthank(?:s| you)\b",
     r"\bthat (?:helps|works|'s (?:exactly )?(?:it|right|perfect|helpful))\b",
     r"\bthat's (?:exactly )?right\b",
@@ -216,9 +242,8 @@ _CALLER_NEGATIVE = _rx(
     r"\bthis is (?:ridiculous|a joke|unbelievable)\b",
     r"\bi'm (?:so )?done\b",
     r"\bi'll (?:just )?call (?:back|someone else)\b",
-    r"\bi guess\b",
 )
-_TRUST_BUILDERS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+_TRUST_BUILDERS: Final[tuple[tuple[str, Gated], ...]] = (
     (
         "said it back",
         _rx(
@@ -259,14 +284,17 @@ _HANDOFF = _rx(
     r"\b(?:someone|somebody|they|she|he|the \w+ team)(?:'ll| will| should) "
     r"(?:call|get back to|reach out|contact)",
 )
+# An owner is someone named (or "I") doing the next thing, not "someone" or "they".
 _OWNER = _rx(
-    r"\b(?:i'll|i will|i'm going to|i am going to|i'm|i am) (?:\w+ )?(?:call|send|fax|email|"
-    r"text|mail|book|schedule|process|sign|hold|holding|walk|walking|put|putting|flag|"
-    r"sending|calling|faxing|mailing|texting|processing|handling|chase)\b",
-    r"\b(?:dr\.? [a-z]+|nurse [a-z]+|[a-z]+, (?:our|the|who's|who is|he's|she's) "
-    r"[a-z ]{0,20}(?:nurse|pharmacist|coordinator|counselor|clinician|doctor|lead|leads))\b",
-    r"\b(?:her|his|their|the) (?:nurse|coordinator|pharmacist|counselor),? [a-z]+\b",
-    r"\b(?:she|he)(?:'ll| will| is| calls| returns)\b",
+    r"\b(?:i'll|i will|i'm going to|i am going to) (?:\w+ ){0,2}(?:call|send|fax|email|text|"
+    r"mail|book|schedule|process|sign|hold|walk|put|flag|chase|handle|take care|follow up|"
+    r"check|pull|stay)\b",
+    r"\b(?:i'm|i am) (?:\w+ )?(?:sending|calling|faxing|mailing|texting|emailing|processing|"
+    r"handling|holding|walking|putting|booking|taking this)\b",
+    r"\b(?!(?:someone|somebody|they|it|that|this|team|you|we|there|which|who)\b)[a-z]+"
+    r"(?:'ll| will| is going to| is calling| calls| returns| reviews| signs) (?:\w+ ){0,2}"
+    r"(?:call|calls|contact|reach|text|email|send|fax|sign|signs|review|book|walk|you|it|"
+    r"them|messages|requests|refills)\b",
 )
 _NEXT_STEP = _rx(
     r"\b(?:will|'ll|is going to|are going to|'m going to|am going to) (?:\w+ )?(?:call|send|"
@@ -327,18 +355,25 @@ class _Turn:
     text: str  # normalised
 
 
-def _quote(t: _Turn, m: re.Match[str], pad: int = 50) -> str:
-    """The agent's words around a match, cut at word boundaries (verbatim text)."""
+_SENTENCE = re.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|St|Jr|Sr|No|vs|a\.m|p\.m)\.|\.(?=\d)|[^.!?])+(?:[.!?]+|$)"
+)
+_MAX_QUOTE = 160
+
+
+def _quote(t: _Turn, m: re.Match[str], pad: int = 0) -> str:
+    """The sentence of the utterance (verbatim) in which the match lies.
+
+    normalise() only changes case, apostrophes and runs of whitespace, so a position
+    in the normalised text maps to the raw text by ratio closely enough to pick the
+    sentence. ``pad`` widens to neighbouring sentences by that many characters.
+    """
     raw = t.utt.text
-    # normalise() only changes case, apostrophes and whitespace runs: map by ratio.
     scale = len(raw) / max(len(t.text), 1)
-    a = max(0, int((m.start() - pad) * scale))
-    b = min(len(raw), int((m.end() + pad) * scale))
-    while a > 0 and raw[a - 1] not in " .,!?;":
-        a -= 1
-    while b < len(raw) and raw[b] not in " .,!?;":
-        b += 1
-    return raw[a:b].strip()
+    a, b = int(m.start() * scale) - pad, int(m.end() * scale) + pad
+    parts = [s for s in _SENTENCE.finditer(raw) if s.end() > a and s.start() < max(b, a + 1)]
+    quote = " ".join(p.group(0).strip() for p in parts) if parts else raw
+    return quote if len(quote) <= _MAX_QUOTE else quote[: _MAX_QUOTE - 1].rstrip() + "…"
 
 
 def _content_words(text: str) -> set[str]:
@@ -367,6 +402,7 @@ def _acknowledgement(
     best = 0.0
     evidence: list[str] = []
     recent_caller: set[str] = set()
+    emergency = "urgent_risk" in raised
     for t in turns:
         if t.utt.speaker == "caller":
             recent_caller = _content_words(t.text) | (
@@ -374,16 +410,25 @@ def _acknowledgement(
             )
             continue
         m = _EMPATHY.search(t.text)
-        if m is None:
+        steady = _REASSURE.search(t.text) if emergency else None
+        if m is None and steady is None:
             continue
         overlap = _content_words(t.text) & recent_caller
-        specific = _BURDEN.search(t.text) is not None or len(overlap) >= 2
+        specific = (
+            steady is not None
+            or _BURDEN.search(t.text) is not None
+            or _SAY_BACK.search(t.text) is not None  # saying it back names the particulars
+            or len(overlap) >= 2
+        )
+        if m is None:
+            m = steady
+        assert m is not None
         value = 1.0 if specific else 0.5
         if value > best:
             best = value
-            evidence.insert(0, _quote(t, m, pad=80 if specific else 30))
+            evidence.insert(0, _quote(t, m, pad=60 if specific else 0))
         elif value == best:
-            evidence.append(_quote(t, m, pad=40))
+            evidence.append(_quote(t, m))
     if not burdened and best < 1.0:
         return _score("acknowledgement", 1.0, evidence, "routine call: no burden to name")
     if best >= 1.0:
@@ -400,22 +445,23 @@ def _calibration(turns: Sequence[_Turn], raised: frozenset[str]) -> CriterionSco
     evidence: list[str] = []
     misses: list[str] = []
     dismissals = 0
+    replied: set[int] = set()  # agent turns already judged as a reply
     for i, t in enumerate(turns):
         if t.utt.speaker == "agent":
-            m = _DISMISSIVE.search(t.text)
-            if m is not None:
-                dismissals += 1
-                misses.append(_quote(t, m, pad=30))
             continue
+        unheard = _UNHEARD.search(t.text) is not None
         state = caller_state(t.utt.text)
-        if state is None:
+        if state is None and not unheard:
             continue
-        reply = next((r for r in turns[i + 1 :] if r.utt.speaker == "agent"), None)
-        if reply is None:
+        j = next((k for k in range(i + 1, len(turns)) if turns[k].utt.speaker == "agent"), None)
+        if j is None:
             continue
+        reply = turns[j]
+        replied.add(j)
         rt = reply.text
         good = (
-            _EMPATHY.search(rt)
+            (_SAY_BACK.search(rt) if unheard else None)
+            or _EMPATHY.search(rt)
             or _BOUNDARY.search(rt)
             or (
                 state in ("anxious", "distressed")
@@ -425,14 +471,21 @@ def _calibration(turns: Sequence[_Turn], raised: frozenset[str]) -> CriterionSco
         )
         if _DISMISSIVE.search(rt):
             judged.append(0.0)
+            misses.append(reply.utt.text[:100])
         elif good:
             judged.append(1.0)
-            evidence.append(_quote(reply, good, pad=40))
-        elif _PROCEDURAL.search(rt):
-            judged.append(0.3)
-            misses.append(reply.utt.text[:90])
+            evidence.append(_quote(reply, good))
+        elif _PROCEDURAL.search(rt) or unheard:
+            judged.append(0.3)  # a form question, or carrying on, after feelings/being unheard
+            misses.append(reply.utt.text[:100])
         else:
             judged.append(0.6)
+    for k, t in enumerate(turns):
+        if t.utt.speaker == "agent" and k not in replied:
+            m = _DISMISSIVE.search(t.text)
+            if m is not None:
+                dismissals += 1
+                misses.append(_quote(t, m))
     base = sum(judged) / len(judged) if judged else 1.0
     score = base - 0.15 * dismissals
     if not judged and not dismissals:
@@ -452,9 +505,11 @@ def _re_entry(turns: Sequence[_Turn]) -> CriterionScore:
     pos = neg = 0.0
     for k, t in enumerate(tail):
         w = 2.0 if k == len(tail) - 1 else 1.0  # where the call ends matters most
-        if _CALLER_NEGATIVE.search(t.text):
+        n_pos = sum(1 for _ in _CALLER_POSITIVE.finditer(t.text))
+        n_neg = sum(1 for _ in _CALLER_NEGATIVE.finditer(t.text))
+        if n_neg > n_pos:
             neg += w
-        elif _CALLER_POSITIVE.search(t.text):
+        elif n_pos > n_neg:
             pos += w
     base = 0.5 + 0.5 * (pos - neg) / max(pos + neg, 1.0)
     builders: list[str] = []
@@ -466,7 +521,7 @@ def _re_entry(turns: Sequence[_Turn]) -> CriterionScore:
             m = pattern.search(t.text)
             if m is not None:
                 builders.append(name)
-                evidence.append(_quote(t, m, pad=40))
+                evidence.append(_quote(t, m))
                 break
     score = base + 0.1 * min(len(builders), 2)
     if neg > pos:
@@ -505,7 +560,7 @@ def _ownership(
         for t in span:
             m = pattern.search(t.text)
             if m is not None:
-                parts[name] = _quote(t, m, pad=40)
+                parts[name] = _quote(t, m)
                 break
     # A vague time counts against the timeline unless a real one came after it.
     last_vague = max((i for i, t in enumerate(span) if _VAGUE_TIME.search(t.text)), default=-1)
