@@ -255,4 +255,4 @@ def test_reset_taken_reaches_the_supervisor(client: TestClient) -> None:
         assert any(
             "agent-alice" in (e.attrs.get("id") or e.children[0].attrs.get("id", "")) for e in row
         )
-        assert "ago" in "".join(e.all_text() for e in row)
+        assert "just now" in "".join(e.all_text() for e in row)
