@@ -28,14 +28,23 @@ class Match:
 def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) -> Match | None:
     """The first match of ``trigger`` in ``a`` that no guard vetoes, or None."""
     text = a.masked if trigger.mask_doses else a.unpleasant
+    present = a.present
     checked = False
     for rx in trigger.patterns:
-        for m in rx.finditer(text):
+        gate = rx.gate_set
+        if gate is not None and present is not None and gate.isdisjoint(present):
+            continue  # inlined Rx.open: this loop runs ~100 times per utterance
+        for m in rx.pattern.finditer(text):
             start, end = m.start(), m.end()
             if not checked:  # utterance-wide guards, once, only when something matched
-                if trigger.requires is not None and trigger.requires.search(a.norm) is None:
+                if (
+                    trigger.requires is not None
+                    and trigger.requires.search(a.norm, present=a.present) is None
+                ):
                     return None
-                if trigger.unless_utterance is not None and trigger.unless_utterance.search(a.norm):
+                if trigger.unless_utterance is not None and trigger.unless_utterance.search(
+                    a.norm, present=a.present
+                ):
                     return None
                 checked = True
             if trigger.negatable and is_negated(a, start, playbook.negators):
@@ -51,7 +60,9 @@ def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) 
                 continue
             if trigger.unless is not None and sentence_has(a, start, trigger.unless):
                 continue
-            return Match(kind=kind, trigger=trigger.name, start=start, end=end, quote=a.quote(start, end))
+            return Match(
+                kind=kind, trigger=trigger.name, start=start, end=end, quote=a.quote(start, end)
+            )
     return None
 
 
@@ -78,12 +89,13 @@ class HandoffParts:
 
 def handoff_parts(h: Handoff, a: Analysed) -> HandoffParts:
     """Which parts of a complete handoff the agent's turn gives."""
+    p = a.present
     owner = bool(
-        (h.owner is not None and h.owner.search(a.unpleasant))
+        (h.owner is not None and h.owner.search(a.unpleasant, present=p))
         or (h.owner_cased is not None and h.owner_cased.search(a.original))
     )
-    time = h.time is not None and h.time.search(a.unpleasant) is not None
-    part = h.patient_part is not None and h.patient_part.search(a.unpleasant) is not None
+    time = h.time is not None and h.time.search(a.unpleasant, present=p) is not None
+    part = h.patient_part is not None and h.patient_part.search(a.unpleasant, present=p) is not None
     return HandoffParts(owner=owner, time=time, patient_part=part)
 
 
@@ -93,7 +105,7 @@ def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
     The card asks for owner, next step, patient's part and a real time; a turn
     that already says all of them needs no card (the shared scripts' contract).
     """
-    for m in h.markers.finditer(a.unpleasant):
+    for m in h.markers.finditer(a.unpleasant, a.present):
         if is_negated(a, m.start(), playbook.negators):
             continue
         if handoff_parts(h, a).complete:

@@ -34,7 +34,6 @@ from cues.types import (
     CallContext,
     ContextChanged,
     Cue,
-    CueKind,
     CueRaised,
     CueRefreshed,
     EngineEvent,
@@ -135,7 +134,7 @@ class CueEngine:
 
         events: list[EngineEvent] = []
         if looks_english(utt.text):
-            a = analyse(utt.text, self._pb.pleasantries, self._pb.doses)
+            a = analyse(utt.text, self._pb.pleasantries, self._pb.doses, self._pb)
             found: dict[str, tuple[KindSpec, Match]] = {}
             for spec in self._by_speaker[utt.speaker]:
                 hit = detect(spec, a, self._pb)
@@ -198,7 +197,9 @@ class CueEngine:
 
     def _evidence(self, m: Match, a: Analysed, utt: Utterance) -> Evidence:
         start, end = _span_times(utt, m.start, m.end, len(a.norm))
-        return Evidence(utterance_id=utt.id, speaker=utt.speaker, quote=m.quote, start=start, end=end)
+        return Evidence(
+            utterance_id=utt.id, speaker=utt.speaker, quote=m.quote, start=start, end=end
+        )
 
     def _raise(
         self, spec: KindSpec, m: Match, a: Analysed, utt: Utterance, turn: int
@@ -225,7 +226,7 @@ class CueEngine:
         self._cues[spec.kind] = cue
         return CueRaised(cue)
 
-    def raised_kinds(self) -> dict[CueKind, int]:
+    def raised_kinds(self) -> dict[str, int]:
         """``{kind: turn first raised}`` (what the evaluation scores)."""
         return {c.kind: c.turn for c in self._cues.values()}
 

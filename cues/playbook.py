@@ -50,9 +50,13 @@ class Rx:
     contains one of a few literal substrings (read off the parsed pattern); when
     none of them is in the text, the pattern cannot match and is not run. The gate
     is only ever a necessary condition, so results are those of the pattern alone.
+
+    ``present`` (from :class:`LiteralIndex`, one scan of the utterance for every
+    literal of the playbook) makes the gate a set intersection; without it each
+    literal is looked for in the text.
     """
 
-    __slots__ = ("gate", "pattern")
+    __slots__ = ("gate", "gate_set", "pattern")
 
     def __init__(self, pattern: re.Pattern[str], gated: bool = True) -> None:
         self.pattern = pattern
@@ -60,24 +64,61 @@ class Rx:
         self.gate: tuple[str, ...] | None = (
             tuple(sorted({x.lower() for x in lits}, key=len)) if lits else None
         )
+        self.gate_set: frozenset[str] | None = frozenset(self.gate) if self.gate else None
 
-    def _open(self, text: str) -> bool:
-        gate = self.gate
-        if gate is None:
+    def open(self, text: str, present: frozenset[str] | None = None) -> bool:
+        """False when the pattern cannot match ``text`` (a literal it needs is absent)."""
+        if self.gate_set is None:
             return True
-        return any(lit in text for lit in gate)
+        if present is not None:
+            return not self.gate_set.isdisjoint(present)
+        return any(lit in text for lit in self.gate or ())
 
-    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
-        if not self._open(text):
+    def search(
+        self,
+        text: str,
+        pos: int = 0,
+        endpos: int | None = None,
+        present: frozenset[str] | None = None,
+    ) -> re.Match[str] | None:
+        if not self.open(text, present):
             return None
         if endpos is None:
             return self.pattern.search(text, pos)
         return self.pattern.search(text, pos, endpos)
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if not self._open(text):
+    def finditer(self, text: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
+        if not self.open(text, present):
             return iter(())
         return self.pattern.finditer(text)
+
+
+class LiteralIndex:
+    """Every gate literal of a playbook, found in one pass (Aho-Corasick).
+
+    ``scan(text)`` returns the literals present in ``text``; a pattern whose gate
+    shares none of them is skipped without running. Falls back to ``None`` (each
+    gate checked on its own) where pyahocorasick is not installed.
+    """
+
+    def __init__(self, literals: set[str]) -> None:
+        self._automaton: Any = None
+        try:
+            import ahocorasick
+        except ImportError:  # pragma: no cover - the dependency is declared
+            return
+        if not literals:
+            return
+        automaton = ahocorasick.Automaton()
+        for lit in literals:
+            automaton.add_word(lit, lit)
+        automaton.make_automaton()
+        self._automaton = automaton
+
+    def scan(self, text: str) -> frozenset[str] | None:
+        if self._automaton is None:
+            return None
+        return frozenset(lit for _, lit in self._automaton.iter(text))
 
 
 def required_literals(seq: Any) -> set[str] | None:
@@ -174,10 +215,15 @@ class Playbook:
     recent: Rx | None  # overrides past/reported: "this morning", "minutes ago"
     reported: Rx | None
     hypothetical: Rx | None
-    pleasantries: re.Pattern[str] | None
-    doses: re.Pattern[str] | None
+    pleasantries: Rx | None
+    doses: Rx | None
     path: str = ""
     lexicons: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    index: LiteralIndex | None = None
+
+    def scan(self, text: str) -> frozenset[str] | None:
+        """The gate literals present in ``text`` (None: check gates one by one)."""
+        return self.index.scan(text) if self.index is not None else None
 
     def spec(self, kind: str) -> KindSpec:
         return self.kinds[kind]
@@ -198,6 +244,12 @@ class _Reader:
         self.loader = yaml.SafeLoader(text)
         self.lexicons: dict[str, str] = {}
         self.lexicon_words: dict[str, tuple[str, ...]] = {}
+        self.rxs: list[Rx] = []
+
+    def rx(self, pattern: re.Pattern[str], gated: bool = True) -> Rx:
+        made = Rx(pattern, gated)
+        self.rxs.append(made)
+        return made
 
     def fail(self, node: yaml.Node | None, problem: str) -> PlaybookError:
         return PlaybookError(self.path, _line(node), problem)
@@ -263,7 +315,7 @@ class _Reader:
         items = self.items(node, what, allow_empty)
         if not items:
             return None
-        return Rx(re.compile("|".join(f"(?:{p.pattern})" for p in items), _FLAGS))
+        return self.rx(re.compile("|".join(f"(?:{p.pattern})" for p in items), _FLAGS))
 
     def items(self, node: yaml.Node, what: str, allow_empty: bool = False) -> list[re.Pattern[str]]:
         """A list of patterns, each compiled on its own (errors name the item)."""
@@ -314,18 +366,26 @@ def _trigger(r: _Reader, node: yaml.Node, kind: str) -> Trigger:
     if "patterns" not in f:
         raise r.fail(node, f"a trigger of {kind} needs patterns")
     name = r.string(f["name"][1], "trigger name") if "name" in f else "trigger"
-    patterns = tuple(Rx(p) for p in r.items(f["patterns"][1], f"{kind}.{name}.patterns"))
-    flags = {
-        k: r.boolean(f[k][1], f"{kind}.{name}.{k}")
-        for k in ("negatable", "block_past", "block_reported", "block_hypothetical", "mask_doses")
-        if k in f
-    }
-    guards = {
-        k: r.patterns(f[k][1], f"{kind}.{name}.{k}", allow_empty=True)
-        for k in ("requires", "unless", "unless_utterance")
-        if k in f
-    }
-    return Trigger(name=name, patterns=patterns, **flags, **guards)
+    patterns = tuple(r.rx(p) for p in r.items(f["patterns"][1], f"{kind}.{name}.patterns"))
+
+    def flag(key: str, default: bool) -> bool:
+        return r.boolean(f[key][1], f"{kind}.{name}.{key}") if key in f else default
+
+    def guard(key: str) -> Rx | None:
+        return r.patterns(f[key][1], f"{kind}.{name}.{key}", allow_empty=True) if key in f else None
+
+    return Trigger(
+        name=name,
+        patterns=patterns,
+        negatable=flag("negatable", True),
+        block_past=flag("block_past", False),
+        block_reported=flag("block_reported", False),
+        block_hypothetical=flag("block_hypothetical", False),
+        requires=guard("requires"),
+        unless=guard("unless"),
+        unless_utterance=guard("unless_utterance"),
+        mask_doses=flag("mask_doses", True),
+    )
 
 
 def _triggers(r: _Reader, node: yaml.Node, kind: str) -> tuple[Trigger, ...]:
@@ -350,7 +410,7 @@ def _handoff(r: _Reader, node: yaml.Node) -> Handoff:
         items = r.items(f["owner_cased"][1], "handoff.owner_cased", allow_empty=True)
         if items:
             joined = "|".join(f"(?:{p.pattern})" for p in items)
-            owner_cased = Rx(re.compile(joined), gated=False)
+            owner_cased = r.rx(re.compile(joined), gated=False)
     return Handoff(
         markers=markers,
         owner=opt("owner"),
@@ -382,7 +442,16 @@ def _expected_speaker(kind: str) -> str:
 
 
 def _kind(r: _Reader, knode: yaml.Node, node: yaml.Node, kind: str) -> KindSpec:
-    allowed = {"title", "line", "severity", "speaker", "triggers", "handoff", "heavy", "suppressed_by"}
+    allowed = {
+        "title",
+        "line",
+        "severity",
+        "speaker",
+        "triggers",
+        "handoff",
+        "heavy",
+        "suppressed_by",
+    }
     f = r.mapping(node, allowed, f"kind {kind}")
     for required in ("title", "line", "severity", "speaker"):
         if required not in f:
@@ -466,7 +535,9 @@ def parse_playbook(text: str, path: str = "<playbook>") -> Playbook:
                     raise r.fail(item, f"lexicon {name}: {w!r} does not compile: {exc}") from exc
             r.lexicons[name] = "(?:" + "|".join(words) + ")"
             r.lexicon_words[name] = words
-    negators = frozenset(r.words(top["negators"][1], "negators")) if "negators" in top else frozenset()
+    negators = (
+        frozenset(r.words(top["negators"][1], "negators")) if "negators" in top else frozenset()
+    )
 
     def opt(key: str) -> Rx | None:
         return r.patterns(top[key][1], key, allow_empty=True) if key in top else None
@@ -490,10 +561,11 @@ def parse_playbook(text: str, path: str = "<playbook>") -> Playbook:
         recent=recent,
         reported=reported,
         hypothetical=hypothetical,
-        pleasantries=pleasantries.pattern if pleasantries is not None else None,
-        doses=doses.pattern if doses is not None else None,
+        pleasantries=pleasantries,
+        doses=doses,
         path=path,
         lexicons=dict(r.lexicon_words),
+        index=LiteralIndex({lit for x in r.rxs for lit in x.gate or ()}),
     )
 
 

@@ -17,9 +17,25 @@ from typing import Protocol
 
 
 class Searcher(Protocol):
-    """A compiled pattern, or anything that searches like one (the playbook's gated Rx)."""
+    """The playbook's gated pattern (see ``cues.playbook.Rx``)."""
 
-    def search(self, text: str, pos: int = ..., endpos: int = ...) -> re.Match[str] | None: ...
+    @property
+    def pattern(self) -> re.Pattern[str]: ...
+
+    def open(self, text: str, present: frozenset[str] | None = ...) -> bool: ...
+
+    def search(
+        self,
+        text: str,
+        pos: int = ...,
+        endpos: int | None = ...,
+        present: frozenset[str] | None = ...,
+    ) -> re.Match[str] | None: ...
+
+
+class Scanner(Protocol):
+    def scan(self, text: str) -> frozenset[str] | None: ...
+
 
 #: Characters folded to ASCII one for one (so offsets survive).
 _FOLD = str.maketrans(
@@ -40,7 +56,7 @@ _FOLD = str.maketrans(
 )
 _MULTISPACE = re.compile(r"  +")
 #: Sentence (and strong clause) boundaries: negation and tense do not cross them.
-_BOUNDARY = re.compile(r"[.?!;]+(?:\s+|$)|,?\s+but\s+|,?\s+though\s+|\s-\s")
+_BOUNDARY = re.compile(r"[.?!;]+(?: |$)| but | though | - ")
 _WORD = re.compile(r"[a-z0-9']+")
 _LATIN = re.compile(r"[a-zA-Z]")
 
@@ -51,21 +67,39 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
 class Analysed:
     """One utterance, ready for matching.
 
-    ``norm`` is lower-cased, folded and single-spaced; ``masked`` is ``norm`` with
-    pleasantries blanked and dose expressions ("three times a day") replaced by
-    the same number of ``#`` (offsets kept); ``sentences`` are spans of ``norm``.
+    ``norm`` is lower-cased, folded and single-spaced; ``unpleasant`` is ``norm``
+    with pleasantries blanked; ``masked`` also has dose expressions ("three times a
+    day") replaced by ``#`` (offsets kept, so a match in any of the three maps back
+    to the original words); ``sentences`` are spans of ``norm``, computed on first use.
     """
 
-    original: str
-    norm: str
-    masked: str
-    unpleasant: str  # norm with pleasantries blanked, doses kept
-    sentences: tuple[Span, ...]
-    offsets: tuple[int, ...] | None  # norm index -> original index (None: identity)
+    __slots__ = ("_sentences", "masked", "norm", "offsets", "original", "present", "unpleasant")
+
+    def __init__(
+        self,
+        original: str,
+        norm: str,
+        masked: str,
+        unpleasant: str,
+        offsets: tuple[int, ...] | None,
+        present: frozenset[str] | None = None,
+    ) -> None:
+        self.original = original
+        self.norm = norm
+        self.masked = masked
+        self.unpleasant = unpleasant
+        self.offsets = offsets  # norm index -> original index (None: identity)
+        self.present = present  # gate literals found in ``norm``
+        self._sentences: tuple[Span, ...] | None = None
+
+    @property
+    def sentences(self) -> tuple[Span, ...]:
+        if self._sentences is None:
+            self._sentences = split_sentences(self.norm)
+        return self._sentences
 
     def quote(self, start: int, end: int) -> str:
         """The original words behind ``norm[start:end]``."""
@@ -128,17 +162,28 @@ def blank(text: str, pattern: re.Pattern[str], fill: str = " ") -> str:
     return pattern.sub(lambda m: fill * (m.end() - m.start()), text)
 
 
-def analyse(text: str, pleasantries: re.Pattern[str] | None, doses: re.Pattern[str] | None) -> Analysed:
+def analyse(
+    text: str,
+    pleasantries: Searcher | None = None,
+    doses: Searcher | None = None,
+    scanner: Scanner | None = None,
+) -> Analysed:
+    """Normalise one utterance and prepare the variants the detectors match on."""
     norm, offsets = normalise(text)
-    unpleasant = blank(norm, pleasantries) if pleasantries is not None else norm
-    masked = blank(unpleasant, doses, "#") if doses is not None else unpleasant
+    present = scanner.scan(norm) if scanner is not None else None
+    unpleasant = norm
+    if pleasantries is not None and pleasantries.open(norm, present):
+        unpleasant = blank(norm, pleasantries.pattern)
+    masked = unpleasant
+    if doses is not None and doses.open(norm, present):
+        masked = blank(unpleasant, doses.pattern, "#")
     return Analysed(
         original=text,
         norm=norm,
         masked=masked,
         unpleasant=unpleasant,
-        sentences=split_sentences(norm),
         offsets=offsets,
+        present=present,
     )
 
 
@@ -183,7 +228,7 @@ def sentence_has(a: Analysed, start: int, pattern: Searcher | None) -> bool:
     if pattern is None:
         return False
     span = a.sentence_of(start)
-    return pattern.search(a.norm, span.start, span.end) is not None
+    return pattern.search(a.norm, span.start, span.end, a.present) is not None
 
 
 def before_in_sentence(a: Analysed, start: int, pattern: Searcher | None) -> bool:
@@ -191,7 +236,7 @@ def before_in_sentence(a: Analysed, start: int, pattern: Searcher | None) -> boo
     if pattern is None:
         return False
     span = a.sentence_of(start)
-    return pattern.search(a.norm, span.start, start) is not None
+    return pattern.search(a.norm, span.start, start, a.present) is not None
 
 
 def looks_english(text: str) -> bool:
