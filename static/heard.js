@@ -37,6 +37,13 @@
     document.body.dataset.ws = state;
   }
 
+  // CSRF: every htmx request echoes the session's token (cookie heard_csrf, set at
+  // sign-in by app.security) in X-CSRF-Token; the server recomputes and compares.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var m = document.cookie.match(/(?:^|;\s*)heard_csrf=([^;]+)/);
+    if (m) e.detail.headers["X-CSRF-Token"] = decodeURIComponent(m[1]);
+  });
+
   // Feedback buttons: remember the verdict on the card (CSS shows it).
   document.addEventListener("htmx:afterRequest", function (e) {
     var btn = e.detail.elt;

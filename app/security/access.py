@@ -1,0 +1,110 @@
+"""Audit of access to call data: every request that touches a call by id is logged
+with who, what, when, from where and the answer (2xx ok, 4xx refused).
+
+Done as middleware so no route can forget it: the routes of the API, the agent and
+supervisor screens, the library, reports and exports all name the call in the path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.security.roles import Principal
+
+log = logging.getLogger("heard.audit")
+
+_CALL = re.compile(r"/calls/(?P<id>[^/]+)(?P<rest>/.*)?$")
+_ACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"/transcript"), "view_transcript"),
+    (re.compile(r"/audio|/recording|\.wav$"), "view_recording"),
+    (re.compile(r"/report|/debrief|/rubric"), "view_report"),
+    (re.compile(r"/export"), "export"),
+    (re.compile(r"/feedback$"), "feedback"),
+    (re.compile(r"/cues$"), "view_cues"),
+)
+
+
+def classify(path: str, websocket: bool) -> tuple[str, str] | None:
+    """(action, call id) for a path that touches call data, else None."""
+    if path.startswith("/ingest/") or path.startswith("/static/"):
+        return None
+    m = _CALL.search(path)
+    if m is None:
+        if path.startswith("/library") or path.startswith("/trainer"):
+            return ("export" if "export" in path else "view_library", "")
+        return None
+    rest = m.group("rest") or ""
+    for rx, action in _ACTIONS:
+        if rx.search(rest):
+            return action, m.group("id")[:200]
+    if websocket:
+        return "watch_live_call", m.group("id")[:200]
+    if path.startswith("/api/"):
+        return "view_call", m.group("id")[:200]
+    if path.startswith("/library") or path.startswith("/trainer"):
+        return "view_library", m.group("id")[:200]
+    return "open_live_call", m.group("id")[:200]
+
+
+class AccessAuditMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        found = classify(scope["path"], scope["type"] == "websocket")
+        if scope["type"] == "http" and scope["method"] in ("HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        if found is None:
+            if scope["type"] != "http":
+                await self.app(scope, receive, send)
+                return
+            # Not call data: only a refusal of a signed-in person is worth a line
+            # (someone trying a door their role does not open).
+            action, call_id, only_forbidden = "request_refused", "", True
+        else:
+            action, call_id = found
+            only_forbidden = False
+        done = False
+
+        async def write(outcome: str, status: int) -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            auditor = getattr(scope["app"].state, "audit_log", None)
+            if auditor is None:
+                return
+            p = scope.get("heard.principal")
+            actor = p.username if isinstance(p, Principal) else "-"
+            client = scope.get("client") or ("", 0)
+            try:
+                detail: dict[str, object] = {"status": status,
+                                             "method": scope.get("method", "WS")}
+                if only_forbidden:
+                    detail["path"] = scope["path"][:100]
+                await auditor.arecord(actor, action, outcome=outcome, target_type="call",
+                                      target_id=call_id, ip=client[0], detail=detail)
+            except Exception:
+                log.exception("audit write failed")
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                if not only_forbidden or status == 403:
+                    await write("ok" if status < 400 else "refused", status)
+            elif message["type"] == "websocket.accept":
+                await write("ok", 101)
+            elif message["type"] == "websocket.close" and not done:
+                await write("refused", int(message.get("code", 1000)))
+            elif message["type"] == "websocket.http.response.start":
+                await write("refused", int(message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, watch)
