@@ -200,7 +200,8 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
         _rx(
             r"\bfreak(?:ing|ed) out\b",
             r"\b(?:i'm|i am) (?:crying|sobbing|in tears|falling apart|desperate|panicking)\b",
-            r"\bcan't stop crying\b",
+            r"\b(?:can't stop|been|keep|started) crying\b",
+            r"\b(?:losing it|losing my mind|panic attacks?)\b",
             r"\b(?:i )?don't know (?:what to do|who to believe|who else to call)\b",
             r"\bcan't (?:take|do) (?:this|it) anymore\b",
             r"\bplease (?:help|tell me)\b",
@@ -246,7 +247,8 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\btoo much\b",
             r"\bhead(?:'s| is) (?:spinning|swimming)\b",
             r"\bdon't (?:even )?know where to (?:start|begin)\b",
-            r"\bcan't (?:keep track|keep up|juggle|keep (?:it|all (?:of )?(?:it|this)) straight)",
+            r"\bcan't (?:keep track|keep up|juggle|keep (?:\w+ ){0,3}straight)",
+            r"\bone thing after another\b",
             r"\bdrowning\b",
             r"\ball at once\b",
             r"\bcan't (?:think straight|handle all)",
@@ -262,6 +264,7 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\b(?:hands are|i'm) (?:literally )?shaking\b",
             r"\bconvinced (?:i|he|she|it) (?:have|has|is)\b",
             r"\bhaven't slept\b",
+            r"\b(?:i'm|i am|i feel) (?:so |really |just )?(?:shaky|on edge|sick with worry)\b",
             r"\bnot acting right\b",
             r"\bsomething(?:'s| is) (?:really )?wrong\b",
             r"\bwhat does (?:that|this|it) mean\b",
@@ -298,8 +301,10 @@ _REPEAT_CALLER = _rx(
     r"\b(?:me|i'm|i am) calling (?:again|back)\b",
     r"\b(?:last|other) (?:person|lady|guy|agent|rep|girl|woman|man|one) (?:i )?"
     r"(?:talked|spoke)",
-    r"\b(?:said|told me|promised) (?:\w+ ){0,3}(?:would|'d|will|was going to|were going to) "
-    r"(?:call|get back|reach out|fix|send|resend|take care)",
+    r"\b(?:said|told me|promised) (?:\w+ ){0,3}\w*(?: would|'d| will| was going to| were "
+    r"going to|'ve| had| already) (?:call|get back|reach out|fix|send|sent|resend|faxed|fixed|"
+    r"take care|taken care)",
+    r"\bon the phone (?:all|for) (?:week|day|morning|hours|two hours|three hours)\b",
     r"\b(?:keeps?|kept) (?:sending|bouncing|transferring|passing) (?:me|us)\b",
     r"\b(?:sent|bounced|transferred|passed) (?:me|us) (?:back|around|over) (?:to|and)\b",
     r"\btold me to call (?:you|insurance|them|here|back|the)\b",
@@ -331,12 +336,22 @@ _DRUG_NAMES = (
     r"metoprolol|losartan|hydrochlorothiazide|furosemide|albuterol|symbicort|advair|"
     r"breyna|humira|amjevita|enbrel|stelara|adderall|ritalin|omeprazole|pantoprazole|"
     r"lantus|humalog|novolog|basaglar|tresiba|levemir|trulicity|victoza|farxiga|"
+    r"buspirone|buspar|hydroxyzine|alprazolam|xanax|clonazepam|klonopin|lorazepam|ativan|"
+    r"quetiapine|seroquel|aripiprazole|abilify|lamotrigine|lamictal|lithium|venlafaxine|"
+    r"effexor|duloxetine|cymbalta|mirtazapine|hydrocodone|tramadol|methotrexate|"
+    r"spironolactone|tamsulosin|finasteride|estradiol|progesterone|norethindrone|"
+    r"birth control|nitroglycerin|suboxone|buprenorphine|naloxone|narcan|"
     r"montelukast|singulair|lipitor|crestor|zyrtec|claritin|benadryl|epipen|"
     r"\w+(?:cillin|mycin|pril|olol|sartan|statin|prazole|oxetine|azepam|tidine|formin|"
     r"gliptin|flozin|glutide|mab|nib|afil)"
 )
 _MED_ACCESS = _rx(
-    r"\b(?:refill|prescription)\b",
+    r"\b(?:refills?|prescriptions?)\b",
+    r"\b(?:i'm|i am|we're|he's|she's) (?:all |completely )?out of (?:my |his |her )?(?:"
+    + _MED_WORDS
+    + "|"
+    + _DRUG_NAMES
+    + r")",
     r"\b(?:need|get|send|pick up|picked up|fill|renew|switch|afford|change|about) "
     r"(?:\w+ ){0,2}(?:my|his|her|their|our) (?:\w+ ){0,2}(?:pills?|meds|medications?|"
     r"medicines?|inhaler|insulin|prescriptions?)\b",
@@ -411,9 +426,10 @@ _CARE_ACCESS = _rx(
     r"\bwait ?list\b|\bwaiting list\b",
     r"\bnot (?:accepting|taking) new patients\b",
     r"\b(?:scan|mri|ct|biopsy|ultrasound|x-ray|echo|stress test|colonoscopy|mammogram|"
-    r"results?|therapy|therapist|session|surgery|procedure|treatment|chemo|appointment)\b"
+    r"results?|therapy|therapist|session|surgery|procedure|treatment|chemo|appointment|"
+    r"wheelchair|equipment|device|supplies|cpap|hearing aids?)\b"
     r".{0,80}\b(?:on hold|cancel(?:led|ed)?|put off|push(?:ed)? (?:it )?(?:out|back)|"
-    r"postpone|move it|skip|pending|haven't heard|waiting|nobody (?:has )?(?:called|told))",
+    r"postpone|move it|skip|pending|haven't heard|waiting)",
     r"\b(?:first|new patient) (?:checkup|visit|appointment)\b",
     r"\bwants? me to (?:get|have|do) (?:a|an|my) (?:\w+ ){0,2}(?:test|scan|mri|echo|"
     r"ultrasound|biopsy|screening|colonoscopy)\b",
@@ -431,7 +447,6 @@ _CARE_WEAK = _rx(
     r"authorized|cleared)\b",
     r"\b(?:prior )?auth(?:orization)?s?\b",
     r"\b(?:get|got|bring) (?:him|her|me|them|my \w+) in (?:today|this week|to see|for)\b",
-    r"\bneed (?:an|a) (?:appointment|visit)\b",
 )
 _STAKE_CHECKS: Final[tuple[tuple[Stake, Gated], ...]] = (
     ("medication", _MED_ACCESS),
@@ -462,12 +477,18 @@ _BLOCK_STRONG = _rx(
     r"\b(?:i'm|i am) (?:just |only )?on the (?:\w+ )?side\b",
     r"\bonly (?:they|the insurance|your insurance|your plan) can\b",
     r"\bit's (?:still )?pending\b",
+    r"\b(?:hold-?up|delay|problem|issue|blockage|ball|decision)(?:'s| is) (?:on|in|with) "
+    r"(?:their|the \w+'s) (?:side|end|court)\b",
+    r"\b(?:it's|it is) (?:up to|with) (?:them|the insurance|your insurance|your plan|medicaid|"
+    r"medicare)\b",
     r"\b(?:i|we) (?:can't|cannot) (?:approve|override|authorize|waive) (?:it|that|this)\b",
     r"\bsitting with (?:their|the|your) (?:review|insurance|insurer|plan)\b",
 )
 _BLOCK_WEAK = _rx(
-    r"\b(?:i|we) (?:can't|cannot|am not able to|'m not able to|aren't able to) (?:interpret|"
-    r"read|explain|discuss|go over|tell you what)\b",
+    r"\b(?:i|we)(?: can't| cannot| am not able to|'m not able to| aren't able to|'re not able "
+    r"to| are not able to) (?:interpret|read|explain|discuss|go over|tell you what)\b",
+    r"\b(?:dr\.? \w+|she|he|they|your doctor) (?:has|have|needs?) to (?:go over|review|discuss|"
+    r"decide|approve|sign off)\b",
     r"\b(?:is|'s) the one (?:who|that)(?:'ll| will)? (?:goes|go|can|has to|needs to)\b",
     r"\bthe (?:person|people|one) who can\b",
     r"\b(?:i|we) (?:can't|cannot|don't have (?:access|the ability))\b",
@@ -487,6 +508,12 @@ _HEAVY_CALLER = _rx(
     r"\bcan't stop crying\b",
     r"\bcan't (?:take|do) (?:this|it) anymore\b",
     r"\bso tired of fighting\b",
+    r"\b(?:been|keep|started) crying\b",
+    # end of life and loss: heavy whatever the tone
+    r"\b(?:time for|going (?:on|into)|starting|enroll(?:ing)? in) hospice\b",
+    r"\b(?:is|he's|she's) dying\b|\bterminal\b|\bend of life\b",
+    r"\b(?:weeks|months|days) to live\b",
+    r"\bstillborn\b|\bmiscarri(?:age|ed)\b",
 )
 _BAD_NEWS_AGENT = _rx(
     r"\b(?:i'm|i am) (?:so )?sorry to (?:tell|have to tell|say|inform)\b",
@@ -549,8 +576,9 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
         r"referrals(?! to)",
         r"referral (?:department|office|team|desk|line|coordinator)",
     ),
-    _dept("intake", "intake", r"intake"),
-    _dept("front desk", "front desk", r"(?<!their )front desk"),
+    # "their front desk", "Apex's intake line": a part of another organisation.
+    _dept("intake", "intake", r"(?<!their )(?<!'s )intake"),
+    _dept("front desk", "front desk", r"(?<!their )(?<!'s )front desk"),
     _dept("nurse line", "nurse line", r"nurse (?:advice |triage )?line", r"triage line"),
     _dept(
         "health information management",
@@ -565,8 +593,13 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
         "lab",
         r"lab(?:oratory)?(?!s\b)(?! (?:results?|work|tests?|draws?|values?|reports?)\b(?! line))",
     ),
-    _dept("imaging", "imaging", r"imaging(?! (?:reports?|results?|stud(?:y|ies)|orders?))"),
-    _dept("radiology", "radiology", r"radiology"),
+    _dept(
+        "imaging",
+        "imaging",
+        r"imaging(?! (?:reports?|results?|stud(?:y|ies)|orders?))",
+        specialty=True,
+    ),
+    _dept("radiology", "radiology", r"radiology", r"radiologists?"),
     _dept("pathology", "pathology", r"pathology"),
     _dept("infusion center", "infusion center", r"infusion (?:center|centre|suite|clinic)"),
     _dept("cardiac rehab", "cardiac rehab", r"cardiac rehab(?:ilitation)?"),
@@ -602,6 +635,27 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept("utilization review", None, r"utilization review"),
     _dept("cardiology", "cardiology", r"cardiology", r"cardiologists?", specialty=True),
     _dept(
+        "obstetrics",
+        None,
+        r"obstetrics",
+        r"ob[- /]?gyn",
+        r"obstetricians?",
+        r"labor and delivery",
+        r"maternal[- ]fetal medicine",
+        specialty=True,
+    ),
+    _dept("gynecology", "gynecology", r"gynecology", r"gynecologists?", specialty=True),
+    _dept(
+        "otolaryngology",
+        None,
+        r"otolaryngology",
+        r"ent (?:clinic|office|department)",
+        specialty=True,
+    ),
+    _dept("audiology", "audiology", r"audiology", r"audiologists?", specialty=True),
+    _dept("ophthalmology", "ophthalmology", r"ophthalmology", r"ophthalmologists?", specialty=True),
+    _dept("optometry", "optometry", r"optometry", r"optometrists?", specialty=True),
+    _dept(
         "allergy",
         "allergy",
         r"allergy(?: and immunology| clinic| office| department|(?=,))",
@@ -625,7 +679,6 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept("endocrinology", "endocrinology", r"endocrinology", r"endocrinologists?", specialty=True),
     _dept("nephrology", "nephrology", r"nephrology", r"nephrologists?", specialty=True),
     _dept("rheumatology", "rheumatology", r"rheumatology", r"rheumatologists?", specialty=True),
-    _dept("ophthalmology", "ophthalmology", r"ophthalmology", r"ophthalmologists?", specialty=True),
     _dept(
         "physical therapy",
         "physical therapy",
@@ -645,6 +698,22 @@ _INSURANCE_ISSUE = re.compile(
     r"call insurance)\b"
 )
 _INSURANCE_DEPT: Final = _Dept("insurance", "insurance", Gated(_INSURANCE))
+# A commercial insurer by name acting in the issue ("resubmitting the claim to Cigna").
+_INSURER = Gated(
+    r"\b(?:aetna|cigna|blue ?cross|blue ?shield|bcbs|unitedhealthcare|united ?health(?:care)?|"
+    r"humana|anthem|kaiser|tricare|molina|ambetter|oscar health|wellcare|highmark|carefirst|"
+    r"premera|regence)\b"
+)
+_INSURER_ISSUE = re.compile(
+    r"\b(?:claims?|den(?:y|ied|ial)|paid|pays|reprocess\w*|resubmit\w*|appeal\w*|eob|says|"
+    r"said|won't|reject\w*|switched|formulary|network|billed|review)\b"
+)
+# A public payer, named as said, when it acts ("Medicaid says they never got it").
+_PUBLIC_PAYER = Gated(
+    r"\b(medicaid|medicare)(?! part d| supplement| advantage card) (?:\w+ ){0,2}(?:says|said|"
+    r"denied|never|won't|wouldn't|paid|pays|requires|needs|rejected|approved|takes|sent|is "
+    r"(?:reviewing|processing))\b"
+)
 # An outside organisation named by the parties, e.g. a partner clinic.
 _NAMED_ORG = re.compile(
     r"\b((?:[A-Z][a-z'’]+ ){1,3}(?:Counseling|Counselling|Clinic|Hospital|Associates|Partners|"
@@ -914,8 +983,17 @@ class ContextTracker:
                 continue
             if _INSURANCE_ISSUE.search(window):
                 hits.append((_INSURANCE_DEPT, m))
-                hits.sort(key=lambda h: h[1].start())
                 break
+        else:
+            for m in _INSURER.finditer(text):
+                window = text[max(0, m.start() - 60) : m.end() + 60]
+                if _INSURER_ISSUE.search(window):
+                    hits.append((_INSURANCE_DEPT, m))
+                    break
+        for m in _PUBLIC_PAYER.finditer(text):
+            name = m.group(1)
+            hits.append((_Dept(name, name, _PUBLIC_PAYER), m))
+        hits.sort(key=lambda h: h[1].start())
         for dept, m in hits:
             self._add_dept(dept.key, dept.display or m.group(0), utt, m)
         if not is_greeting:
