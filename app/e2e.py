@@ -490,16 +490,41 @@ def provision_account(data_dir: Path) -> tuple[str, str]:
 
 
 def login(base: str, username: str, password: str) -> dict[str, str]:
-    """Sign in at ``/login``; the headers (session cookie) for later requests."""
+    """Sign in at ``/login`` as a browser does; the headers (session cookie) to reuse.
+
+    The form's CSRF token (hidden ``csrf_token`` field, or the ``heard_csrf`` cookie,
+    double-submitted) is picked up from ``GET /login`` first.
+    """
     try:
         with httpx.Client(base_url=http_base(base), follow_redirects=False, timeout=15) as c:
-            r = c.post("/login", data={"username": username, "password": password})
+            page = c.get("/login")
+            token = _hidden_field(page.text, "csrf_token") or c.cookies.get("heard_csrf") or ""
+            form = {"username": username, "password": password}
+            if token:
+                form["csrf_token"] = token
+            r = c.post("/login", data=form, headers={"x-csrf-token": token} if token else {})
+            cookies = dict(c.cookies.items())
     except httpx.HTTPError as exc:
         raise E2EError(f"cannot reach {base}/login: {exc}") from exc
-    if r.status_code >= 400 or not c.cookies:
+    if r.status_code >= 400 or not any(k != "heard_csrf" for k in cookies):
         raise E2EError(f"sign-in as {username!r} refused (HTTP {r.status_code})")
-    cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
-    return {"Cookie": cookie}
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+
+
+def _hidden_field(html: str, name: str) -> str | None:
+    """The value of ``<input name=NAME value=...>`` in a page, if any."""
+
+    class Finder(HTMLParser):
+        value: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "input" and a.get("name") == name and self.value is None:
+                self.value = a.get("value") or ""
+
+    f = Finder()
+    f.feed(html)
+    return f.value
 
 
 def needs_login(base: str) -> bool:
