@@ -1,0 +1,176 @@
+"""The sidebar and queue in Chromium on the real server: create_app, the Twilio
+ingest socket, the call registry, the real cue engine and store, and the bus.
+
+- ``test_sidebar_over_twilio_with_scripted_stt`` (browser): speech-to-text is the
+  scripted fake (utterances emitted when the streamed audio reaches their end on
+  the call clock), everything else is real. Fast: streamed at 4x.
+- ``test_sidebar_replays_a_synthesized_call`` (browser + model): the real
+  acceptance test. A script is synthesized with piper (``heard synth``), streamed
+  at real-time pace through ``/ingest/twilio`` with ``heard replay``'s library, and
+  transcribed by the real recognizer; the sidebar must show the expected card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.security.roles import Principal
+from tests.browser_support import LiveServer, chromium, live_server
+from tests.ui_helpers import PEOPLE
+
+pytestmark = pytest.mark.browser
+
+SCRIPT = "cardiology-reschedule-chest-pressure.yaml"
+
+
+def _server_app(tmp: Path, transcriber: Any = None, engine: str = "fake") -> Any:
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings(
+        data_dir=tmp,
+        transcription={"engine": engine},  # type: ignore[arg-type]
+        allow_unauthenticated_ingest=True,
+    )
+    app = create_app(settings, transcriber=transcriber)
+
+    # Keep the loop for LiveServer.call (the app's own lifespan runs first).
+    import contextlib
+
+    outer = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any) -> Any:
+        async with outer(a) as state:
+            a.state.loop = asyncio.get_running_loop()
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def _sign_in_by_cookie(app: Any) -> None:
+    """Sign-in sits above what is tested here: a cookie names the person."""
+
+    async def loader(conn: Any) -> Principal | None:
+        return PEOPLE.get(conn.cookies.get("u", ""))
+
+    app.state.principal_loader = loader
+
+
+def _stream(
+    srv: LiveServer, stereo: np.ndarray, call_id: str, speed: float, turn_ends: list[float]
+) -> threading.Thread:
+    from app.replay import replay_audio
+
+    def run() -> None:
+        asyncio.run(
+            replay_audio(
+                stereo,
+                16000,
+                srv.url.replace("http", "ws"),
+                call_id=call_id,
+                agent="alice",
+                speed=speed,
+                protocol="twilio",
+                turn_ends=turn_ends,
+            )
+        )
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def _page(browser: Any, srv: LiveServer, user: str, path: str, size: tuple[int, int]) -> Any:
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    ctx.add_cookies([{"name": "u", "value": user, "url": srv.url}])
+    page = ctx.new_page()
+    page.goto(srv.url + path)
+    page.wait_for_selector("#ws-state.conn--open", timeout=15_000)
+    return page
+
+
+def test_sidebar_over_twilio_with_scripted_stt(tmp_path: Path, shared_dir: Path) -> None:
+    from cues.scripts import load_script
+    from transcription.fake import FakeTranscriptionService, ScriptedUtterance
+
+    script = load_script(shared_dir / "calls" / SCRIPT)
+    call_id = "CAe2e0chest"
+    lines, t = [], 0.5
+    for turn in script.turns:
+        dur = 0.25 * len(turn.text.split())
+        lines.append(ScriptedUtterance(turn.speaker, turn.text, t, t + dur, call_id))
+        t += dur + 0.6
+    total = t + 1.0
+    app = _server_app(tmp_path, FakeTranscriptionService(lines))
+    with live_server(app) as srv, chromium() as browser:
+        _sign_in_by_cookie(app)
+        # the agent opens the sidebar before the call connects; a supervisor watches
+        side = _page(browser, srv, "alice", f"/agent/calls/{call_id}", (380, 900))
+        sup = _page(browser, srv, "sam", "/supervisor", (1180, 700))
+        silence = np.zeros((int(total * 16000), 2), dtype=np.float32)
+        streamer = _stream(srv, silence, call_id, speed=4.0, turn_ends=[ln.end for ln in lines])
+
+        side.wait_for_selector("#cue-urgent_risk", timeout=30_000)
+        card = side.locator("#cue-urgent_risk")
+        assert int(card.get_attribute("data-turn") or -1) in (3, 4)  # the chest-pressure turn
+        assert side.locator("#alert-banner:not([hidden])").count() == 1
+        sup.wait_for_selector(f"#alert-{call_id}-urgent_risk", timeout=10_000)
+        assert "call-row--alert" in (sup.locator(f"#call-{call_id}").get_attribute("class") or "")
+
+        streamer.join(timeout=60)
+        side.wait_for_selector("#call-status.status--ended", timeout=30_000)
+        side.wait_for_selector("#cue-take_a_reset", timeout=10_000)
+        # every line arrived, each once, all final (partials were replaced in place)
+        n = len(script.turns)
+        assert side.locator("#transcript > li").count() == n
+        assert side.locator('#transcript > li[data-final="0"]').count() == 0
+        ids = side.eval_on_selector_all("#transcript > li", "els => els.map(e => e.id)")
+        assert len(set(ids)) == n
+        # the call left the queue; the agent's heavy count went up
+        sup.wait_for_selector(f"#call-{call_id}", state="detached", timeout=10_000)
+        assert sup.locator("#agent-alice .heavy-count").inner_text().strip() == "1"
+
+        # a sidebar opened late (after the call) is complete: from the store
+        late = _page(browser, srv, "alice", f"/agent/calls/{call_id}", (380, 900))
+        assert late.locator("#transcript > li").count() == n
+        assert late.locator("#cue-urgent_risk").count() == 1
+        assert late.locator("#cue-take_a_reset").count() == 1
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_sidebar_replays_a_synthesized_call(tmp_path: Path, shared_dir: Path) -> None:
+    from cues.scripts import load_script
+    from transcription.synth import synthesize_script
+
+    script = load_script(shared_dir / "calls" / SCRIPT)
+    # the first four turns hold the urgent_risk turn: ~40 s of audio at real time
+    short = type(script)(script.id, script.title, script.turns[:4], script.call, script.path)
+    result = synthesize_script(short, phone=True, seed=1)
+    call_id = "CAe2e0model"
+    app = _server_app(tmp_path, engine="whisper")
+    with live_server(app) as srv, chromium() as browser:
+        _sign_in_by_cookie(app)
+        side = _page(browser, srv, "alice", f"/agent/calls/{call_id}", (380, 900))
+        streamer = _stream(
+            srv, result.audio, call_id, speed=1.0, turn_ends=[tt.end for tt in result.turns]
+        )
+        began = time.monotonic()
+        side.wait_for_selector("#cue-urgent_risk", timeout=120_000)
+        turn_end = result.turns[3].end  # the chest-pressure turn
+        print(
+            f"urgent_risk card {time.monotonic() - began - turn_end:.2f} s after its turn's "
+            "audio ended (includes the connection set-up)"
+        )
+        assert side.locator("#transcript > li").count() >= 2
+        streamer.join(timeout=120)
+        side.wait_for_selector('#transcript > li[data-final="1"]')
