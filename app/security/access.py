@@ -18,10 +18,10 @@ log = logging.getLogger("heard.audit")
 
 _CALL = re.compile(r"/calls/(?P<id>[^/]+)(?P<rest>/.*)?$")
 _ACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"/transcript"), "view_transcript"),
+    (re.compile(r"/transcript|/replay"), "view_transcript"),
     (re.compile(r"/audio|/recording|\.wav$"), "view_recording"),
     (re.compile(r"/report|/debrief|/rubric"), "view_report"),
-    (re.compile(r"/export"), "export"),
+    (re.compile(r"/export|\.csv$"), "export"),
     (re.compile(r"/feedback$"), "feedback"),
     (re.compile(r"/cues$"), "view_cues"),
 )
@@ -34,7 +34,8 @@ def classify(path: str, websocket: bool) -> tuple[str, str] | None:
     m = _CALL.search(path)
     if m is None:
         if path.startswith("/library") or path.startswith("/trainer"):
-            return ("export" if "export" in path else "view_library", "")
+            export = "export" in path or path.endswith(".csv")
+            return ("export" if export else "view_library", "")
         return None
     rest = m.group("rest") or ""
     for rx, action in _ACTIONS:

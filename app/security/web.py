@@ -17,7 +17,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 HOMES: tuple[tuple[str, str], ...] = (
     ("agent", "/agent"),
     ("supervisor", "/supervisor"),
-    ("trainer", "/library"),
+    ("trainer", "/trainer"),
     ("admin", "/admin"),
 )
 
