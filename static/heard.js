@@ -47,6 +47,11 @@
   // Feedback buttons: remember the verdict on the card (CSS shows it).
   document.addEventListener("htmx:afterRequest", function (e) {
     var btn = e.detail.elt;
+    if (btn && btn.classList && btn.classList.contains("reset-btn")) {
+      btn.setAttribute("aria-pressed", String(e.detail.successful));
+      btn.textContent = e.detail.successful ? "Reset logged" : "Not saved, try again";
+      return;
+    }
     if (!btn || !btn.classList || !btn.classList.contains("fb")) return;
     var box = btn.closest(".cue-feedback");
     if (!box) return;

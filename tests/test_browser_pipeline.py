@@ -138,6 +138,11 @@ def test_sidebar_over_twilio_with_scripted_stt(tmp_path: Path, shared_dir: Path)
         # the call left the queue; the agent's heavy count went up
         sup.wait_for_selector(f"#call-{call_id}", state="detached", timeout=10_000)
         assert sup.locator("#agent-alice .heavy-count").inner_text().strip() == "1"
+        # the agent logs the reset the card suggests; the supervisor sees it, the store keeps it
+        side.get_by_role("button", name="I took my reset").click()
+        side.wait_for_selector('.reset-btn[aria-pressed="true"]')
+        sup.wait_for_selector("#agent-alice .a-reset time", timeout=10_000)
+        assert app.state.store.last_reset("alice") is not None
 
         # a sidebar opened late (after the call) is complete: from the store
         late = _page(browser, srv, "alice", f"/agent/calls/{call_id}", (380, 900))

@@ -284,3 +284,14 @@ def test_supervisor_stream_adds_updates_and_removes_rows() -> None:
     assert deletes == {"call-c1", "alert-c1-abuse"}
     agent = next(p for p in gone if p.attrs.get("id") == "agent-alice")
     assert "1" in agent.find(class_="heavy-count heavy-count--some").all_text()  # type: ignore[union-attr]
+
+
+def test_take_a_reset_card_offers_the_reset_button() -> None:
+    card = parse(render.cue_card(cue("take_a_reset", call_id="c'1<x>")))
+    btn = next(e for e in card.walk() if "reset-btn" in e.attrs.get("class", ""))
+    assert btn.attrs["hx-post"] == "/agent/reset"
+    import json
+
+    assert json.loads(btn.attrs["hx-vals"]) == {"call_id": "c'1<x>"}
+    assert "reset-btn" not in render.cue_card(cue("take_a_reset"), read_only=True)
+    assert "reset-btn" not in render.cue_card(cue("orient"))
