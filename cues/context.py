@@ -170,6 +170,12 @@ def _negated(text: str, start: int, window: int = 28) -> bool:
     return _NEGATOR.search(before) is not None
 
 
+def _in_if_clause(text: str, start: int) -> bool:
+    """The match lies in a sentence that starts with "if" (a conditional offer)."""
+    cut = max(text.rfind(b, 0, start) for b in (".", "!", "?", ";"))
+    return text[cut + 1 : start].lstrip().startswith("if ")
+
+
 def _find(pattern: Gated, text: str, *, negatable: bool = True) -> re.Match[str] | None:
     """First match of ``pattern`` in ``text`` that is not negated."""
     for m in pattern.finditer(text):
@@ -192,6 +198,8 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\b(?:his|her|their) (?:death|funeral)\b",
             r"\bwidow(?:ed)?\b",
             r"\bbereave",
+            r"\blost (?:the|my|our) (?:baby|pregnancy)\b",
+            r"\bmiscarri(?:age|ed)\b|\bstillborn\b",
         ),
     ),
     (
@@ -234,6 +242,8 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\b(?:i'm|i am) (?:so |really |very )?(?:angry|mad)\b",
             r"\bmake it quick\b",
             r"\bincompetent\b",
+            r"\b(?:idiots?|stupid|morons?|crooks|thieves|clowns|pathetic)\b",
+            r"\brip(?:ping)? (?:me|us|people) off\b|\brip-?off\b",
             r"\buseless\b",
             r"\b(?:this|it)(?:'s| is) a joke\b",
             r"\bthe runaround\b",
@@ -305,6 +315,8 @@ _REPEAT_CALLER = _rx(
     r"going to|'ve| had| already) (?:call|get back|reach out|fix|send|sent|resend|faxed|fixed|"
     r"take care|taken care)",
     r"\bon the phone (?:all|for) (?:week|day|morning|hours|two hours|three hours)\b",
+    r"\b(?:said|told me) (?:\w+ ){0,3}(?:it|they|she|he)(?:'d| had| was| were)? (?:shipped|"
+    r"mailed|faxed|sent|resent|approved)\b",
     r"\b(?:keeps?|kept) (?:sending|bouncing|transferring|passing) (?:me|us)\b",
     r"\b(?:sent|bounced|transferred|passed) (?:me|us) (?:back|around|over) (?:to|and)\b",
     r"\btold me to call (?:you|insurance|them|here|back|the)\b",
@@ -361,7 +373,9 @@ _MED_ACCESS = _rx(
     r"\b(?:take|taking|took|skip|skipping|stop|stopping|stretch|cut back|double up|switch|"
     r"switching|started|start) (?:\w+ ){0,3}(?:" + _MED_WORDS + "|" + _DRUG_NAMES + r")",
     r"\b(?:" + _DRUG_NAMES + r")\b.{0,40}\b(?:denied|cost|price|expensive|refill|dose|"
-    r"twice a day|once a day|a day|strength|label|covered|sent in|sent over)",
+    r"twice a day|once a day|a day|strength|label|covered|sent in|sent over|ship|shipped|"
+    r"shipment|delivery|backorder|back order)",
+    r"\b(?:my|his|her|the) (?:next )?dose is due\b",
     r"\bcan i just (?:do|take|stay on|stick with|use) (?:the )?(?:" + _DRUG_NAMES + r")\b",
     r"\b(?:wrong|different) (?:strength|dose|dosage|pill|medication)\b",
     r"\b(?:run|running|ran) out of (?:my )?(?:" + _MED_WORDS + "|" + _DRUG_NAMES + r")",
@@ -381,10 +395,13 @@ _MONEY = _rx(
     r"co-pays?|deductible|out of pocket|payment plan|collections?|balance due|"
     r"surprise bill|a bill for|billed (?:me|us)|financial assistance|assistance program|"
     r"savings card|fixed income|overcharged|charged (?:me|us|twice))\b",
-    r"\b(?:the |this |a |my )?(?:price|cost)\b",
+    r"\b(?:the|this|that|a|my|its|their|what) (?:price|cost)\b|\b(?:price|cost) of\b",
+    r"\bhow much (?:does|will|is|would) (?:it|that|this)\b",
 )
 _LEGAL = _rx(
-    r"\blawyer|attorney|legal\b|\bcourt\b|\bhearing\b(?! aid)",
+    r"\blawyer|attorney|legal\b|\bcourt\b",
+    r"\b(?:my|his|her|the|a|your|disability|court|appeals?) hearing\b(?! aid)",
+    r"\bhearing(?:'s| is) (?:on|in|scheduled|next)\b",
     r"\bsocial security|\bdisability (?:claim|hearing|case|benefits)\b",
     r"\bno surprises act\b|\bsurprise billing law\b|\bpatient rights?\b|\byour rights\b",
     r"\bfile (?:a )?(?:complaint|grievance)\b|\bgrievance\b",
@@ -435,6 +452,9 @@ _CARE_ACCESS = _rx(
     r"ultrasound|biopsy|screening|colonoscopy)\b",
     r"\b(?:haven't|have not) (?:heard|gotten) (?:a single thing|anything|my results|back)\b",
     r"\bcan't (?:even )?(?:book|schedule|get (?:an )?appointment)\b",
+    r"\b(?:used up|ran out of|run out of|out of) (?:my |all (?:of )?my )?(?:\w+ )?(?:visits|"
+    r"sessions)\b",
+    r"\bwon't (?:pay|cover) (?:for )?(?:any )?(?:more|the rest)\b",
     r"\b(?:missed|missing|miss) (?:\w+ ){0,2}(?:sessions?|appointments?|treatments?|dialysis|"
     r"chemo|infusions?|therap(?:y|ies))\b",
     r"\b(?:study|test|scan|procedure|surgery|visit)\b.{0,60}\b(?:called off|was off|"
@@ -443,6 +463,7 @@ _CARE_ACCESS = _rx(
 # Care access only when nothing else explains it: an authorization for a drug is a
 # medication stake, and "get him in today" in an emergency is urgent timing.
 _CARE_WEAK = _rx(
+    r"\binterpreters?\b",
     r"\b(?:hasn't|hadn't|haven't|isn't|wasn't|not) (?:been |yet )?(?:approved|okayed|"
     r"authorized|cleared)\b",
     r"\b(?:prior )?auth(?:orization)?s?\b",
@@ -483,6 +504,10 @@ _BLOCK_STRONG = _rx(
     r"medicare)\b",
     r"\b(?:i|we) (?:can't|cannot) (?:approve|override|authorize|waive) (?:it|that|this)\b",
     r"\bsitting with (?:their|the|your) (?:review|insurance|insurer|plan)\b",
+    r"\b(?:it's|it is) (?:\w+'s|their|your plan's|your insurance's) (?:call|decision)\b",
+    r"\bnot (?:up to us|our (?:call|decision))\b",
+    r"\b(?:your|the) (?:plan|insurance|insurer)(?: does)? (?:caps?|limits?|only covers?|doesn't "
+    r"cover|won't cover)\b",
 )
 _BLOCK_WEAK = _rx(
     r"\b(?:i|we)(?: can't| cannot| am not able to|'m not able to| aren't able to|'re not able "
@@ -491,7 +516,7 @@ _BLOCK_WEAK = _rx(
     r"decide|approve|sign off)\b",
     r"\b(?:is|'s) the one (?:who|that)(?:'ll| will)? (?:goes|go|can|has to|needs to)\b",
     r"\bthe (?:person|people|one) who can\b",
-    r"\b(?:i|we) (?:can't|cannot|don't have (?:access|the ability))\b",
+    r"\b(?:i|we) (?:don't have access|can't see (?:the|your) (?:results|notes))\b",
 )
 _HANDOFF = _rx(
     r"\b(?:i'm|i am) (?:sending|forwarding|passing|messaging|escalating|transferring)\b",
@@ -532,10 +557,25 @@ class _Dept:
     display: str | None  # the canonical name; None = as said
     pattern: Gated
     specialty: bool = False  # a practice's specialty (dropped from a greeting with a dept)
+    # Said only as a practice's name in the greeting ("Summit Physical Therapy, this is
+    # Ellie"); elsewhere the words are the care itself ("the physical therapy, all of it").
+    greeting: Gated | None = None
 
 
-def _dept(key: str, display: str | None, *alts: str, specialty: bool = False) -> _Dept:
-    return _Dept(key, display, Gated(r"\b(?:" + "|".join(alts) + r")\b"), specialty)
+def _dept(
+    key: str,
+    display: str | None,
+    *alts: str,
+    specialty: bool = False,
+    greeting: tuple[str, ...] = (),
+) -> _Dept:
+    return _Dept(
+        key,
+        display,
+        Gated(r"\b(?:" + "|".join(alts) + r")\b"),
+        specialty,
+        Gated(r"\b(?:" + "|".join(greeting) + r")\b") if greeting else None,
+    )
 
 
 _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
@@ -578,7 +618,8 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     ),
     # "their front desk", "Apex's intake line": a part of another organisation.
     _dept("intake", "intake", r"(?<!their )(?<!'s )intake"),
-    _dept("front desk", "front desk", r"(?<!their )(?<!'s )front desk"),
+    # ... and "meet her at the front desk" is a place, not a party to the issue.
+    _dept("front desk", "front desk", r"(?<!their )(?<!'s )(?<!at the )(?<!at our )front desk"),
     _dept("nurse line", "nurse line", r"nurse (?:advice |triage )?line", r"triage line"),
     _dept(
         "health information management",
@@ -615,6 +656,12 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept("case management", None, r"case management", r"social work(?:er)?s?"),
     _dept("patient accounts", None, r"patient accounts?", r"business office"),
     _dept("privacy office", "privacy office", r"privacy (?:office|officer|team|department)"),
+    _dept(
+        "interpreter services",
+        "interpreter services",
+        r"interpret(?:er|ing|ation) (?:services|department|office|team)",
+        r"language services",
+    ),
     _dept(
         "transportation",
         None,
@@ -658,9 +705,10 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept(
         "allergy",
         "allergy",
-        r"allergy(?: and immunology| clinic| office| department|(?=,))",
+        r"allergy(?: and immunology| clinic| office| department)",
         r"allergists?",
         specialty=True,
+        greeting=(r"allergy",),
     ),
     _dept("dermatology", "dermatology", r"dermatology", r"dermatologists?", specialty=True),
     _dept("podiatry", "podiatry", r"podiatry", r"podiatrists?", specialty=True),
@@ -682,8 +730,9 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept(
         "physical therapy",
         "physical therapy",
-        r"physical therapy (?:department|office)",
+        r"physical therapy (?:department|office|clinic)",
         specialty=True,
+        greeting=(r"physical therapy",),
     ),
 )
 # "Insurance" is involved when it acts in the issue, not when it is routine admin.
@@ -965,8 +1014,13 @@ class ContextTracker:
         found: list[tuple[_Dept, re.Match[str]]] = []
         for dept in _DEPARTMENTS:
             m = dept.pattern.search(text)
-            if m is not None:
-                found.append((dept, m))
+            if m is None and is_greeting and dept.greeting is not None:
+                m = dept.greeting.search(text)
+            if m is None or _negated(text, m.start(), window=20):
+                continue
+            if utt.speaker == "agent" and _in_if_clause(text, m.start()):
+                continue  # "if you need us, our nurse line is open": offered, not involved
+            found.append((dept, m))
         # Longest first, and a shorter name inside a longer one is the same mention:
         # "specialty pharmacy" is not also "pharmacy".
         hits: list[tuple[_Dept, re.Match[str]]] = []
