@@ -10,7 +10,7 @@ the work; the others render from the same state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -174,6 +174,50 @@ class SupervisorBoard:
             day = AgentDay(agent, today)
             self.agents[agent] = day
         return day
+
+    # -- seeding (start-up: what happened before this board existed) -----------
+
+    def seed_day(
+        self, calls: Iterable[tuple[str, str, bool]], resets: Mapping[str, float | None]
+    ) -> None:
+        """Today's calls ``(agent, call_id, heavy)`` and each agent's last reset (epoch).
+
+        Sets keyed by call id make this idempotent with the events the board
+        folds afterwards (a call both seeded and ended live counts once).
+        """
+        for agent, call_id, heavy in calls:
+            if not agent:
+                continue
+            day = self._agent(agent)
+            day.calls.add(call_id)
+            if heavy:
+                day.heavy.add(call_id)
+        for agent, at in resets.items():
+            if at is None:
+                continue
+            day = self._agent(agent)
+            if day.last_reset_at is None or day.last_reset_at < at:
+                day.last_reset_at = at
+
+    def seed_live(self, sessions: Iterable[Any]) -> None:
+        """Live calls from the registry (duck-typed :class:`app.calls.CallSession`)."""
+        for sess in sessions:
+            call_id = getattr(sess, "call_id", None)
+            if not isinstance(call_id, str) or call_id in self.calls:
+                continue
+            agent = str(getattr(sess, "agent", "") or "")
+            self._started(
+                call_id, agent, str(getattr(sess, "source", "")), getattr(sess, "started_at", 0.0)
+            )
+            live = self.calls[call_id]
+            live.header = replace(live.header, status=str(getattr(sess, "state", "live")))
+            ctx = getattr(sess, "context", None)
+            if isinstance(ctx, CallContext):
+                live.context = ctx
+            cues = getattr(sess, "cues", {})
+            for cue in cues.values() if isinstance(cues, Mapping) else ():
+                if isinstance(cue, Cue):
+                    self._cue(cue)
 
     # -- views -----------------------------------------------------------------
 

@@ -4,6 +4,7 @@ published on the real bus, fragments read as the htmx ws extension would."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -256,3 +257,39 @@ def test_reset_taken_reaches_the_supervisor(client: TestClient) -> None:
             "agent-alice" in (e.attrs.get("id") or e.children[0].attrs.get("id", "")) for e in row
         )
         assert "just now" in "".join(e.all_text() for e in row)
+
+
+def test_queue_after_a_restart_reads_today_from_the_store(tmp_path: Any) -> None:
+    """Heavy calls today and the last reset survive a restart (the real store, SQLite)."""
+    import time as _time
+
+    from app.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'heard.db'}", tmp_path)
+    store.migrate()
+    now = _time.time()
+    for cid, heavy in (("old-1", True), ("old-2", False), ("old-3", True)):
+        store.open_call(cid, "alice", "twilio", started_at=now - 600)
+        store.set_rubric(cid, None, heavy=heavy)
+    store.open_call("yesterday", "alice", "twilio", started_at=now - 2 * 86400)
+    store.set_rubric("yesterday", None, heavy=True)
+    store.add_reset("alice", "old-1", at=now - 300)
+
+    app = make_app()
+    app.state.store = store
+    with TestClient(app) as c:
+        page = parse(c.get("/supervisor", headers=AS["sam"]).text)
+        row = page.find(id="agent-alice")
+        assert row is not None
+        cells = {e.attrs["class"]: " ".join(e.all_text().split()) for e in row.children}
+        assert cells["a-heavy"] == "2" and cells["a-calls"] == "3"
+        assert cells["a-reset"] == "5 min ago"
+        # a seeded call that ends live is not counted twice
+        publish(c, CallEnded("old-1", "alice", "ended", heavy=True))
+        c.portal.call(_yield_loop)  # type: ignore[union-attr]
+        again = parse(c.get("/supervisor", headers=AS["sam"]).text).find(id="agent-alice")
+        assert (
+            again is not None
+            and "2" in again.find(class_="heavy-count heavy-count--some").all_text()
+        )  # type: ignore[union-attr]
+    store.close()

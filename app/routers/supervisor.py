@@ -24,10 +24,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Annotated
+from datetime import UTC, date, datetime
+from datetime import time as dtime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import render
 from app.bus import SUPERVISOR, Bus, SubscriberLagged, Subscription
@@ -55,6 +58,38 @@ async def feed_board(bus: Bus, board: SupervisorBoard) -> None:
             sub.close()
 
 
+def _today_from_store(store: Any) -> tuple[list[tuple[str, str, bool]], dict[str, float | None]]:
+    """Today's calls and each agent's last reset, from the store (runs in a thread)."""
+    midnight = datetime.combine(date.today(), dtime.min).astimezone()
+    records = store.list_calls(since=midnight.astimezone(UTC), limit=5000)
+    calls = [(r.agent, r.id, bool(r.heavy)) for r in records]
+    resets: dict[str, float | None] = {}
+    for agent in {r.agent for r in records if r.agent}:
+        last = store.last_reset(agent)
+        resets[agent] = last.timestamp() if last is not None else None
+    return calls, resets
+
+
+async def seed_board(app: Any, board: SupervisorBoard) -> None:
+    """What happened before this board existed: live sessions, and today from the store.
+
+    Only after a restart does this matter (heavy calls today, last reset); a
+    store that cannot answer leaves the board as the events make it.
+    """
+    registry = getattr(app.state, "calls", None)
+    if registry is not None and hasattr(registry, "live"):
+        board.seed_live(registry.live())
+    store = getattr(app.state, "store", None)
+    if store is None:
+        return
+    try:
+        calls, resets = await asyncio.to_thread(_today_from_store, store)
+    except (SQLAlchemyError, OSError):  # the queue opens anyway, filled by events from now
+        log.exception("could not read today's calls from the store for the supervisor board")
+        return
+    board.seed_day(calls, resets)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     board = getattr(app.state, "supervisor_board", None)
@@ -62,7 +97,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         board = SupervisorBoard(difficulty=default_difficulty())
         app.state.supervisor_board = board
     bus: Bus | None = getattr(app.state, "bus", None)
+    # Subscribe first, then seed: an event in between is in both, and apply is idempotent.
     task = asyncio.create_task(feed_board(bus, board)) if bus is not None else None
+    await asyncio.sleep(0)  # let the feeder subscribe
+    await seed_board(app, board)
     if task is None:
         log.warning("no app.state.bus at start-up: the supervisor board will stay empty")
     try:
