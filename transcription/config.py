@@ -75,6 +75,8 @@ class TranscriptionConfig:
     language: str | None = "en"
     beam_size: int = 1
     strategy: DecodeStrategy = "guarded"
+    #: whisper: prompt each final with the same speaker's previous final text
+    condition_on_previous: bool = True
     partials: bool = True
     partial_interval_s: float = 1.0
     #: finals waiting beyond this many are still decoded (never dropped); partials are dropped

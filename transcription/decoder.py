@@ -50,6 +50,7 @@ def build_engine(config: TranscriptionConfig) -> Engine:
         language=config.language,
         beam_size=config.beam_size,
         strategy=config.strategy,
+        condition=config.condition_on_previous,
     )
 
 

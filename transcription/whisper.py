@@ -52,6 +52,10 @@ PACK_GAP_S = 0.5
 PACK_MAX_S = 28.0
 #: faster-whisper's defaults: punctuation joins the word before/after it
 PREPEND_PUNCT = "\"'“¿([{-"
+#: tokens of a speaker's previous final used as the prompt of the next
+HISTORY_TOKENS = 64
+#: a timestamp closing a segment this close to the end of the audio ends the decode
+END_MARGIN_S = 1.0
 APPEND_PUNCT = "\"'.。,，!！?？:：”)]}、"
 
 
@@ -88,6 +92,8 @@ class Guards:
 
     min_window_s: float = 10.0
     tail_pad_s: float = 2.0
+    #: partials are previews: a shorter window (a loop just drops the partial)
+    partial_min_window_s: float = 4.0
     #: decode with timestamp tokens and stop where the model closes the last segment
     #: at the end of the real audio (what follows is the model "hearing" the padding)
     timestamps: bool = True
@@ -125,6 +131,7 @@ class WhisperEngine:
         beam_size: int = 1,
         strategy: DecodeStrategy = "guarded",
         guards: Guards | None = None,
+        condition: bool = True,
     ) -> None:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
@@ -165,10 +172,23 @@ class WhisperEngine:
         self.max_batch = 8
         self.fallbacks = 0
         self.suppress = [-1]
+        #: condition each final on the same speaker's previous final (Whisper's
+        #: condition_on_previous_text): short turns decode better with context
+        self.condition = condition
+        self._history: dict[StreamKey, list[int]] = {}
 
     # -- Engine -----------------------------------------------------------------------------
-    def release(self, key: StreamKey) -> None:  # stateless per stream
-        return None
+    def release(self, key: StreamKey) -> None:
+        self._history.pop(key, None)
+
+    def _prompt(self, request: DecodeRequest, stamps: bool) -> list[int]:
+        base = list(self.tokenizer.sot_sequence)
+        if not stamps:
+            base.append(self.tokenizer.no_timestamps)
+        history = self._history.get(request.key) if self.condition else None
+        if history and request.seq >= 0:
+            return [self.tokenizer.sot_prev, *history[-HISTORY_TOKENS:], *base]
+        return base
 
     def decode(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
         if not requests:
@@ -183,14 +203,15 @@ class WhisperEngine:
         return self._decode_window(requests, padded=False, align=finals, guard=finals)
 
     # -- strategies -------------------------------------------------------------------------
-    def _window_frames(self, seconds: float, padded: bool) -> int:
+    def _window_frames(self, seconds: float, padded: bool, final: bool = True) -> int:
         if padded:
             return int(WINDOW_S * FRAMES_PER_S)
         if self.strategy == "trimmed":
             frames = int(np.ceil(seconds * FRAMES_PER_S))
         else:
             g = self.guards
-            frames = int(np.ceil(max(seconds + g.tail_pad_s, g.min_window_s) * FRAMES_PER_S))
+            least = g.min_window_s if final else g.partial_min_window_s
+            frames = int(np.ceil(max(seconds + g.tail_pad_s, least) * FRAMES_PER_S))
         frames += frames % 2  # the encoder's stride-2 convolution
         return int(min(frames, WINDOW_S * FRAMES_PER_S))
 
@@ -207,26 +228,32 @@ class WhisperEngine:
         return ctranslate2.StorageView.from_array(batch)
 
     def _max_tokens(self, seconds: float, padded: bool) -> int:
-        limit = int(self.wm.max_length) - len(self.prompt) - 1
+        limit = int(self.wm.max_length) // 2  # leaves room for the history prompt
         if padded and self.strategy != "trimmed":
             return limit
         g = self.guards
         return int(min(limit, np.ceil(seconds * g.tokens_per_s) + g.token_slack))
 
     def _generate(
-        self, encoded: Any, caps: Sequence[int], durations: Sequence[float], padded: bool
+        self,
+        encoded: Any,
+        requests: Sequence[DecodeRequest],
+        caps: Sequence[int],
+        padded: bool,
     ) -> list[_Hyp]:
         g = self.guards
         guarded = self.strategy == "guarded" and not padded
         stamps = guarded and g.timestamps
-        prompt = list(self.tokenizer.sot_sequence) if stamps else self.prompt
+        durations = [r.duration for r in requests]
+        prompts = [self._prompt(r, stamps) for r in requests]
         # timestamp tokens need room: about one pair per 5 s of speech
         extra = [int(d / 2.5) + 2 if stamps else 0 for d in durations]
+        longest = max(len(p) for p in prompts)
         results = self.ct2.generate(
             encoded,
-            [prompt] * len(caps),
+            prompts,
             beam_size=self.beam_size,
-            max_length=len(prompt) + max(c + e for c, e in zip(caps, extra, strict=True)),
+            max_length=longest + max(c + e for c, e in zip(caps, extra, strict=True)),
             max_initial_timestamp_index=50,
             return_scores=True,
             return_no_speech_prob=True,
@@ -254,8 +281,8 @@ class WhisperEngine:
 
         In a window longer than the speech, tiny.en often closes the sentence with
         a timestamp near the end of the speech and then starts "hearing" it again.
-        A segment end at >= 80 % of the speech, or any timestamp past its end,
-        marks the end of what was said.
+        A segment end within :data:`END_MARGIN_S` of the end of the audio, or any
+        timestamp past it, marks the end of what was said.
         """
         begin = self.tokenizer.timestamp_begin
         for i, t in enumerate(ids):
@@ -263,7 +290,7 @@ class WhisperEngine:
                 continue
             at = (t - begin) * 0.02
             closes = i > 0 and ids[i - 1] < begin  # a timestamp right after text
-            if at > seconds + 0.5 or (closes and at >= 0.8 * seconds):
+            if at > seconds + 0.5 or (closes and at >= seconds - END_MARGIN_S):
                 return ids[:i]
         return ids
 
@@ -284,10 +311,10 @@ class WhisperEngine:
         align: bool,
         guard: bool = False,
     ) -> list[DecodeResult]:
-        frames = max(self._window_frames(r.duration, padded) for r in requests)
+        frames = max(self._window_frames(r.duration, padded, r.final) for r in requests)
         encoded = self.ct2.encode(self._features([r.audio for r in requests], frames))
         caps = [self._max_tokens(r.duration, padded) for r in requests]
-        hyps = self._generate(encoded, caps, [r.duration for r in requests], padded)
+        hyps = self._generate(encoded, requests, caps, padded)
         if not align:
             # Partials: a preview only. A looping one is dropped, never re-decoded.
             for h, r in zip(hyps, requests, strict=True):
@@ -312,6 +339,10 @@ class WhisperEngine:
         for h in hyps:
             if h.no_speech_prob > g.no_speech_prob and h.avg_logprob < g.min_avg_logprob:
                 h.tokens, h.text = [], ""  # silence the VAD let through: no hallucination
+        if align and self.condition:
+            for h, r in zip(hyps, requests, strict=True):
+                if r.seq >= 0 and h.tokens and not self._suspicious(h, r.duration):
+                    self._history[r.key] = h.tokens[-HISTORY_TOKENS:]
         words: list[list[Word]] = [[] for _ in requests]
         if align:
             words = self._align(encoded, [h.tokens for h in hyps],

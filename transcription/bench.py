@@ -1,0 +1,492 @@
+"""``heard bench stt``: streaming speech-to-text measured end to end, accuracy and cost together.
+
+What it does (one JSON object on stdout with ``--json``):
+
+1. Renders call scripts (default: three from ``../shared/calls``) with ``heard synth``'s
+   renderer (turns cached under ``~/.cache/heard``), and with ``--phone`` (default)
+   encodes each channel as 8 kHz G.711 µ-law, the wire format of a phone line.
+2. Streams ``--calls N`` calls at once at real-time pace, 20 ms frames, through the
+   full live path: :class:`~transcription.audio.AudioEdge` -> per-speaker
+   recognizers of one :class:`~transcription.service.TranscriptionService`
+   (VAD, endpointing, the shared decoder). Calls start staggered by 0.37 s.
+3. Reports, per turn of the scripts, ``latency`` = wall time from the moment the
+   turn's last audio frame was pushed to the moment the final utterance covering
+   its end came out (p50/p95/max), ``wer`` of all finals against the script text
+   (normalised by :mod:`transcription.textnorm`), ``rtf`` (decoder busy time /
+   audio time streamed, all channels), ``cpu_percent_idle`` (process CPU while
+   10 connected calls stream digital silence, % of one core), ``rss_mb``,
+   ``dropped_chunks``.
+4. With ``--manifest PATH``: every clip of the manifest through the phone path
+   (µ-law 8 kHz via the audio edge), streamed (VAD + decoder, as fast as the
+   decoder takes it) and, for reference, decoded offline by faster-whisper's
+   ``WhisperModel.transcribe`` (same model, same beam size) on the same phone audio.
+
+``--strategy`` selects the Whisper window strategy (see :mod:`transcription.whisper`)
+so the strategies can be compared on the same calls. The machine is shared while
+these run: compare figures of one run, not across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import math
+import os
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soxr
+
+from transcription.audio import AudioEdge, AudioFormat, encode_mulaw, float_to_pcm16
+from transcription.config import DECODE_STRATEGIES, TranscriptionConfig
+from transcription.recognizer import Recognizer
+from transcription.service import TranscriptionService
+from transcription.textnorm import normalize
+from transcription.types import SPEAKERS, Speaker, Utterance
+
+FRAME_S = 0.02
+DEFAULT_SCRIPTS = (
+    "refill-metformin-smooth",
+    "portal-password-reset",
+    "cardiology-referral-lost-fax",
+)
+STAGGER_S = 0.37
+
+
+def shared_dir() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+# --- rendering -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Turn:
+    speaker: Speaker
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedCall:
+    script_id: str
+    fmt: AudioFormat
+    wire: bytes  # interleaved stereo, caller then agent
+    duration: float
+    turns: tuple[Turn, ...]
+
+    def frames(self) -> list[bytes]:
+        step = round(self.fmt.bytes_per_second() * FRAME_S)
+        return [self.wire[i : i + step] for i in range(0, len(self.wire), step)]
+
+
+def render_call(script_path: Path, phone: bool) -> RenderedCall:
+    from cues.scripts import load_script
+    from transcription.synth import synthesize_script
+
+    script = load_script(script_path)
+    rate = 8000 if phone else 16000
+    res = synthesize_script(script, phone=False, sample_rate=rate, cache_dir=True)
+    stereo = np.asarray(res.audio, np.float32)
+    ints = float_to_pcm16(stereo).reshape(-1)  # interleaved caller, agent
+    if phone:
+        fmt = AudioFormat("mulaw", 8000, 2, ("caller", "agent"))
+        wire = encode_mulaw(ints)
+    else:
+        fmt = AudioFormat("pcm16", 16000, 2, ("caller", "agent"))
+        wire = ints.astype("<i2").tobytes()
+    turns = tuple(Turn(t.speaker, t.text, t.start, t.end) for t in res.turns)
+    return RenderedCall(script.id, fmt, wire, res.duration, turns)
+
+
+# --- live run --------------------------------------------------------------------------------
+@dataclass(slots=True)
+class LiveCall:
+    call_id: str
+    rendered: RenderedCall
+    offset: float  # wall seconds after the run's t0 when this call starts
+    edge: AudioEdge
+    streams: dict[Speaker, Recognizer]
+    finals: list[tuple[Utterance, float]] = field(default_factory=list)  # (utt, wall recv)
+    frames: list[bytes] = field(default_factory=list)
+    sent: int = 0
+    t0: float = 0.0
+
+
+async def _collect(rec: Recognizer, call: LiveCall) -> None:
+    async for utt in rec:
+        if utt.final:
+            call.finals.append((utt, time.perf_counter()))
+
+
+async def _stream_calls(
+    service: TranscriptionService, calls: list[LiveCall], *, realtime: bool = True
+) -> None:
+    """Push every call's frames on a 20 ms clock (one driver task for all calls)."""
+    readers = [
+        asyncio.create_task(_collect(rec, call)) for call in calls for rec in call.streams.values()
+    ]
+    t0 = time.perf_counter()
+    for call in calls:
+        call.t0 = t0 + call.offset
+    tick = 0
+    while any(c.sent < len(c.frames) for c in calls):
+        now = time.perf_counter()
+        for call in calls:
+            due = min(len(call.frames), int((now - call.t0) / FRAME_S) + 1) if realtime else (
+                len(call.frames)
+            )
+            while call.sent < due:
+                for chunk in call.edge.decode(call.frames[call.sent]):
+                    call.streams[chunk.speaker].push(chunk)
+                call.sent += 1
+                if not realtime and call.sent % 50 == 0:
+                    await asyncio.sleep(0)
+        tick += 1
+        if realtime:
+            await asyncio.sleep(max(0.0, t0 + tick * FRAME_S - time.perf_counter()))
+        else:
+            await asyncio.sleep(0)
+    for call in calls:
+        for chunk in call.edge.flush():
+            call.streams[chunk.speaker].push(chunk)
+    await asyncio.gather(*(rec.aclose() for call in calls for rec in call.streams.values()))
+    await asyncio.gather(*readers)
+
+
+def _turn_latencies(call: LiveCall) -> tuple[list[float], int]:
+    """Latency of each turn: its last frame pushed -> the final covering its end received."""
+    lat: list[float] = []
+    missed = 0
+    for turn in call.rendered.turns:
+        covering = [
+            recv
+            for utt, recv in call.finals
+            if utt.speaker == turn.speaker
+            and utt.start <= turn.end + 0.1
+            and utt.end >= turn.end - 0.6
+            and utt.end >= turn.start
+        ]
+        if not covering:
+            missed += 1
+            continue
+        pushed = call.t0 + math.ceil(turn.end / FRAME_S) * FRAME_S
+        lat.append(max(covering) - pushed)
+    return lat, missed
+
+
+def _call_texts(call: LiveCall) -> tuple[str, str]:
+    ref = " ".join(normalize(t.text) for t in sorted(call.rendered.turns, key=lambda t: t.start))
+    hyp_utts = sorted((u for u, _ in call.finals), key=lambda u: u.start)
+    hyp = " ".join(normalize(u.text) for u in hyp_utts)
+    return ref, hyp
+
+
+def _wer(refs: Sequence[str], hyps: Sequence[str]) -> float:
+    import jiwer
+
+    pairs = [(r, h) for r, h in zip(refs, hyps, strict=True) if r.strip()]
+    if not pairs:
+        return float("nan")
+    refs = [r for r, _ in pairs]
+    hyps = [h if h.strip() else "<empty>" for _, h in pairs]
+    out = jiwer.process_words(refs, hyps)
+    return float(out.wer)
+
+
+def _rss_mb() -> tuple[float, float]:
+    cur = peak = 0.0
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                cur = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    return cur, peak
+
+
+def _cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 3) if values else None
+
+
+async def run_live(
+    service: TranscriptionService,
+    rendered: list[RenderedCall],
+    n_calls: int,
+    show: bool = False,
+) -> dict[str, Any]:
+    calls = []
+    for i in range(n_calls):
+        r = rendered[i % len(rendered)]
+        cid = f"bench-{i}"
+        calls.append(
+            LiveCall(
+                cid, r, i * STAGGER_S, AudioEdge(cid, r.fmt),
+                {s: service.open_stream(cid, s) for s in SPEAKERS},
+                frames=r.frames(),
+            )
+        )
+    stats0 = replace(service.stats())
+    cpu0, w0 = _cpu_seconds(), time.perf_counter()
+    await _stream_calls(service, calls)
+    wall = time.perf_counter() - w0
+    cpu = _cpu_seconds() - cpu0
+    stats = service.stats()
+    lat: list[float] = []
+    missed = 0
+    for c in calls:
+        la, mi = _turn_latencies(c)
+        lat += la
+        missed += mi
+    refs, hyps = zip(*(_call_texts(c) for c in calls), strict=True)
+    if show:
+        for c in calls[:1]:
+            for t in c.rendered.turns:
+                print(f"REF {t.speaker:6} {t.start:7.2f}-{t.end:7.2f} {t.text}", file=sys.stderr)
+            for u, recv in sorted(c.finals, key=lambda x: x[0].start):
+                print(f"HYP {u.speaker:6} {u.start:7.2f}-{u.end:7.2f} +{recv - c.t0:7.2f} {u.text}",
+                      file=sys.stderr)
+    audio_s = stats.audio_seconds_in - stats0.audio_seconds_in
+    decode_s = stats.decode_seconds - stats0.decode_seconds
+    return {
+        "turns": sum(len(c.rendered.turns) for c in calls),
+        "turns_missed": missed,
+        "latency_p50_s": _percentile(lat, 50),
+        "latency_p95_s": _percentile(lat, 95),
+        "latency_max_s": round(max(lat), 3) if lat else None,
+        "wer": round(_wer(refs, hyps), 4),
+        "rtf": round(decode_s / audio_s, 4) if audio_s else None,
+        "rtf_speech": round(decode_s / max(1e-9, stats.speech_seconds - stats0.speech_seconds), 4),
+        "audio_seconds": round(audio_s, 1),
+        "cpu_percent_live": round(100 * cpu / wall, 1),
+        "wall_s": round(wall, 1),
+        "decodes": stats.decodes - stats0.decodes,
+        "fallbacks": stats.fallbacks - stats0.fallbacks,
+        "partials": stats.partials - stats0.partials,
+        "partials_dropped": stats.partials_dropped - stats0.partials_dropped,
+        "dropped_chunks": stats.dropped_chunks - stats0.dropped_chunks,
+        "errors": stats.errors - stats0.errors,
+    }
+
+
+async def run_idle(service: TranscriptionService, n_calls: int, seconds: float) -> float:
+    """CPU (% of one core) of ``n_calls`` connected calls streaming digital silence."""
+    fmt = AudioFormat("mulaw", 8000, 2, ("caller", "agent"))
+    frame = b"\xff" * round(fmt.bytes_per_second() * FRAME_S)
+    edges = [AudioEdge(f"idle-{i}", fmt) for i in range(n_calls)]
+    streams = [{s: service.open_stream(f"idle-{i}", s) for s in SPEAKERS} for i in range(n_calls)]
+    # one second of warm-up, then measure
+    t0 = time.perf_counter()
+    cpu0 = 0.0
+    measuring = False
+    tick = 0
+    while True:
+        now = time.perf_counter()
+        if not measuring and now - t0 >= 1.0:
+            measuring, cpu0, m0 = True, _cpu_seconds(), now
+        if measuring and now - m0 >= seconds:
+            break
+        for edge, st in zip(edges, streams, strict=True):
+            for chunk in edge.decode(frame):
+                st[chunk.speaker].push(chunk)
+        tick += 1
+        await asyncio.sleep(max(0.0, t0 + tick * FRAME_S - time.perf_counter()))
+    cpu = _cpu_seconds() - cpu0
+    wall = time.perf_counter() - m0
+    for st in streams:
+        for rec in st.values():
+            await rec.aclose()
+    return round(100 * cpu / wall, 2)
+
+
+# --- manifest (real recorded speech) ---------------------------------------------------------
+def load_manifest(path: Path, limit: int | None) -> list[tuple[Path, str]]:
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    clips = [(path.parent / r["audio_path"], r["reference_text"]) for r in rows]
+    if limit is not None and limit < len(clips):
+        idx = np.linspace(0, len(clips) - 1, limit).round().astype(int)
+        clips = [clips[i] for i in sorted(set(idx.tolist()))]
+    return clips
+
+
+def phone_wire(path: Path) -> bytes:
+    """A recording as a phone line carries it: 8 kHz µ-law bytes."""
+    from faster_whisper import decode_audio
+
+    audio = np.asarray(decode_audio(str(path), sampling_rate=16000), np.float32)
+    return encode_mulaw(float_to_pcm16(soxr.resample(audio, 16000, 8000, quality="HQ")))
+
+
+async def run_manifest(
+    service: TranscriptionService, config: TranscriptionConfig, path: Path, limit: int | None
+) -> dict[str, Any]:
+    clips = load_manifest(path, limit)
+    fmt = AudioFormat("mulaw", 8000, 1, ("caller",))
+    wires = [phone_wire(p) for p, _ in clips]
+    refs = [normalize(t) for _, t in clips]
+    # streaming: a few clips at a time, pushed as fast as the VAD takes them
+    hyps: list[str] = []
+    t0 = time.perf_counter()
+    dec0 = service.stats().decode_seconds
+    for i, wire in enumerate(wires):
+        cid = f"manifest-{i}"
+        edge = AudioEdge(cid, fmt)
+        rec = service.open_stream(cid, "caller")
+        out: list[Utterance] = []
+
+        async def read(r: Recognizer = rec, o: list[Utterance] = out) -> None:
+            async for u in r:
+                if u.final:
+                    o.append(u)
+
+        reader = asyncio.create_task(read())
+        step = 160 * 50  # 1 s of µ-law per push burst
+        for k in range(0, len(wire), step):
+            chunks = edge.decode(wire[k : k + step])
+            if k + step >= len(wire):
+                chunks += edge.flush()
+            for chunk in chunks:
+                rec.push(chunk)
+            await asyncio.sleep(0)
+        await rec.aclose()
+        await reader
+        hyps.append(normalize(" ".join(u.text for u in sorted(out, key=lambda u: u.start))))
+    streaming_wall = time.perf_counter() - t0
+    streaming_decode = service.stats().decode_seconds - dec0
+    offline, offline_wall = await asyncio.to_thread(_offline, config, wires)
+    s_wer, o_wer = _wer(refs, hyps), _wer(refs, offline)
+    audio_s = sum(len(w) for w in wires) / 8000
+    return {
+        "clips": len(clips),
+        "audio_seconds": round(audio_s, 1),
+        "streaming_wer": round(s_wer, 4),
+        "offline_wer": round(o_wer, 4),
+        "ratio": round(s_wer / o_wer, 3) if o_wer else None,
+        "streaming_decode_rtf": round(streaming_decode / audio_s, 4),
+        "streaming_wall_s": round(streaming_wall, 1),
+        "offline_rtf": round(offline_wall / audio_s, 4),
+    }
+
+
+def _offline(config: TranscriptionConfig, wires: list[bytes]) -> tuple[list[str], float]:
+    """faster-whisper's own offline transcription of the same phone audio (reference)."""
+    from faster_whisper import WhisperModel
+
+    from transcription.whisper import default_model_path
+
+    model = WhisperModel(
+        str(config.model or default_model_path()), device="cpu",
+        compute_type=config.compute_type, cpu_threads=config.threads, local_files_only=True,
+    )
+    out = []
+    t0 = time.perf_counter()
+    for wire in wires:
+        edge = AudioEdge("offline", AudioFormat("mulaw", 8000, 1, ("caller",)))
+        chunks = edge.decode(wire) + edge.flush()
+        audio = np.concatenate([c.pcm for c in chunks])
+        segments, _ = model.transcribe(audio, beam_size=config.beam_size, language=config.language)
+        out.append(normalize(" ".join(s.text for s in segments)))
+    return out, time.perf_counter() - t0
+
+
+# --- CLI -------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="heard bench stt", description=__doc__.split("\n")[0])
+    p.add_argument("--json", action="store_true", help="print one JSON object (default: also)")
+    p.add_argument("--calls", type=int, default=1, help="concurrent calls (default 1)")
+    p.add_argument("--phone", action=argparse.BooleanOptionalAction, default=True,
+                   help="send 8 kHz µ-law like a phone line (default) or 16 kHz PCM")
+    p.add_argument("--scripts", nargs="+", default=None,
+                   help="script ids or YAML paths (default: three from ../shared/calls)")
+    p.add_argument("--manifest", type=Path, default=None, help="manifest.tsv of real speech")
+    p.add_argument("--manifest-limit", type=int, default=None, help="use N clips, evenly spread")
+    p.add_argument("--engine", choices=("whisper", "vosk"), default="whisper")
+    p.add_argument("--model", default=None, help="model name or directory")
+    p.add_argument("--strategy", choices=DECODE_STRATEGIES, default="guarded")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--no-partials", action="store_true", help="finals only")
+    p.add_argument("--idle-calls", type=int, default=10)
+    p.add_argument("--idle-seconds", type=float, default=10.0, help="0 skips the idle test")
+    p.add_argument("--no-live", action="store_true", help="skip the synthesized calls")
+    p.add_argument("--show", action="store_true",
+                   help="print each turn and what was recognised to stderr (synthetic text only)")
+    return p
+
+
+def resolve_scripts(names: Sequence[str] | None) -> list[Path]:
+    calls = shared_dir() / "calls"
+    out = []
+    for name in names or DEFAULT_SCRIPTS:
+        path = Path(name)
+        if not path.suffix:
+            path = calls / f"{name}.yaml"
+        if not path.is_file():
+            raise FileNotFoundError(f"call script {path} not found")
+        out.append(path)
+    return out
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    config = TranscriptionConfig(
+        engine=args.engine, model=args.model, strategy=args.strategy, threads=args.threads,
+        partials=not args.no_partials,
+    )
+    result: dict[str, Any] = {
+        "engine": config.engine,
+        "model": config.model or "tiny.en (embedded)",
+        "strategy": config.strategy if config.engine == "whisper" else None,
+        "calls": args.calls,
+        "phone": args.phone,
+        "partials_enabled": config.partials,
+    }
+    rendered: list[RenderedCall] = []
+    if not args.no_live:
+        paths = resolve_scripts(args.scripts)
+        rendered = await asyncio.to_thread(lambda: [render_call(p, args.phone) for p in paths])
+        result["scripts"] = [r.script_id for r in rendered]
+    async with TranscriptionService(config) as service:
+        if rendered:
+            result.update(await run_live(service, rendered, args.calls, args.show))
+        if args.idle_seconds > 0:
+            result["cpu_percent_idle"] = await run_idle(service, args.idle_calls, args.idle_seconds)
+            result["idle_calls"] = args.idle_calls
+        rss, peak = _rss_mb()
+        result["rss_mb"] = round(rss, 1)
+        result["rss_peak_mb"] = round(peak, 1)
+        if args.manifest is not None:
+            result["manifest"] = await run_manifest(
+                service, config, args.manifest, args.manifest_limit
+            )
+    result["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    return result
+
+
+def main(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(list(argv))
+    if args.calls < 1:
+        print("heard bench stt: --calls must be >= 1", file=sys.stderr)
+        return 2
+    try:
+        result = asyncio.run(bench(args))
+    except FileNotFoundError as exc:
+        print(f"heard bench stt: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, sort_keys=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
