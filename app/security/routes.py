@@ -69,7 +69,8 @@ async def _sign_in_redirect(request: Request, exc: Exception) -> Response:
     API calls and fragments keep their plain 401."""
     assert isinstance(exc, StarletteHTTPException)
     if (
-        exc.status_code == 401
+        request.scope["type"] == "http"
+        and exc.status_code == 401
         and request.method == "GET"
         and "text/html" in request.headers.get("accept", "")
         and "hx-request" not in request.headers
