@@ -15,6 +15,7 @@ from app.events import (
     Alert,
     CallEnded,
     CallStarted,
+    CallUpdated,
     ContextEvent,
     CueEvent,
     Event,
@@ -293,3 +294,36 @@ def test_queue_after_a_restart_reads_today_from_the_store(tmp_path: Any) -> None
             and "2" in again.find(class_="heavy-count heavy-count--some").all_text()
         )  # type: ignore[union-attr]
     store.close()
+
+
+def test_a_call_opened_early_that_starts_as_someone_elses_is_cut_off(client: TestClient) -> None:
+    with client.websocket_connect("/ws/calls/not-yet", headers=AS["bob"]) as ws:
+        ws.receive_text()  # an empty sidebar, waiting for the call
+        publish(
+            client,
+            CallStarted("not-yet", "alice", "twilio"),
+            UtteranceEvent(utt(0, "private words", call_id="not-yet")),
+        )
+        with pytest.raises(WebSocketDisconnect) as e:
+            while True:
+                assert "private words" not in ws.receive_text()
+        assert e.value.code == 1008
+    # the call's own agent, opened early too, gets it
+    with client.websocket_connect("/ws/calls/early-2", headers=AS["alice"]) as ws:
+        ws.receive_text()
+        publish(
+            client,
+            CallStarted("early-2", "alice", "twilio"),
+            UtteranceEvent(utt(0, "hello", call_id="early-2")),
+        )
+        got = ws.receive_text()
+        got += "" if "hello" in got else ws.receive_text()
+        assert "hello" in got
+        publish(
+            client,
+            CallUpdated("early-2", "live", "bob", "transfer", previous_agent="alice"),
+            UtteranceEvent(utt(1, "after the transfer", call_id="early-2")),
+        )
+        got = ws.receive_text()
+        got += "" if "after the transfer" in got else ws.receive_text()
+        assert "after the transfer" in got

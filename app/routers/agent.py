@@ -176,20 +176,29 @@ def render_event(stream: SidebarStream, header: CallHeader, event: Event) -> tup
     return "", header
 
 
+class NotYourCall(Exception):
+    """A call a plain agent opened before it existed turned out to be someone else's."""
+
+
 async def _pump(
-    websocket: WebSocket, sub: Subscription, stream: SidebarStream, header: CallHeader
+    websocket: WebSocket,
+    sub: Subscription,
+    stream: SidebarStream,
+    header: CallHeader,
+    guard: Callable[[Event], None],
 ) -> None:
     while True:
-        first = await sub.get()
-        parts: list[str] = []
-        html, header = render_event(stream, header, first)
-        parts.append(html)
+        batch = [await sub.get()]
         # Fold what is already waiting into the same message (one DOM pass in the browser).
         for _ in range(MAX_BATCH):
             nxt = sub.get_nowait()
             if nxt is None:
                 break
-            html, header = render_event(stream, header, nxt)
+            batch.append(nxt)
+        parts: list[str] = []
+        for event in batch:
+            guard(event)
+            html, header = render_event(stream, header, event)
             parts.append(html)
         message = "".join(parts)
         if message:
@@ -225,7 +234,9 @@ async def serve_stream(
                 await task
         for task in done:
             exc = task.exception()
-            if isinstance(exc, SubscriberLagged):
+            if isinstance(exc, NotYourCall):
+                await _close(websocket, status.WS_1008_POLICY_VIOLATION, "not your call")
+            elif isinstance(exc, SubscriberLagged):
                 log.warning(
                     "sidebar subscriber lagged; closing for reconnect", extra={"topic": sub.topic}
                 )
@@ -262,13 +273,26 @@ async def call_socket(
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="not your call")
         return
     await websocket.accept()
+    unclaimed = state is None
     if state is None:
         state = SidebarState(header=CallHeader(call_id=call_id, agent=principal.username))
     stream = SidebarStream(read_only=_read_only(principal, state, view))
     snapshot = stream.snapshot(state)
     header = state.header
+    staff = bool(principal.roles & {"supervisor", "admin"})
+
+    def guard(event: Event) -> None:
+        # Opened before the call existed: when it starts, it must be this agent's.
+        # Once it was, a transfer away later does not cut the agent off.
+        nonlocal unclaimed
+        if not unclaimed or staff or not isinstance(event, CallStarted | CallUpdated):
+            return
+        if event.agent and event.agent != principal.username:
+            raise NotYourCall(call_id)
+        if event.agent == principal.username:
+            unclaimed = False
 
     async def pump() -> None:
-        await _pump(websocket, sub, stream, header)
+        await _pump(websocket, sub, stream, header, guard)
 
     await serve_stream(websocket, sub, snapshot, pump)
