@@ -58,6 +58,10 @@ def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) 
                     continue
             if trigger.block_hypothetical and before_in_sentence(a, start, playbook.hypothetical):
                 continue
+            if trigger.with_sentence is not None and not sentence_has(
+                a, start, trigger.with_sentence
+            ):
+                continue
             if trigger.unless is not None and sentence_has(a, start, trigger.unless):
                 continue
             return Match(

@@ -168,6 +168,7 @@ class Trigger:
     block_reported: bool = False
     block_hypothetical: bool = False
     requires: Rx | None = None
+    with_sentence: Rx | None = None
     unless: Rx | None = None
     unless_utterance: Rx | None = None
     mask_doses: bool = True
@@ -355,6 +356,7 @@ _TRIGGER_FIELDS = {
     "block_reported",
     "block_hypothetical",
     "requires",
+    "with_sentence",
     "unless",
     "unless_utterance",
     "mask_doses",
@@ -382,6 +384,7 @@ def _trigger(r: _Reader, node: yaml.Node, kind: str) -> Trigger:
         block_reported=flag("block_reported", False),
         block_hypothetical=flag("block_hypothetical", False),
         requires=guard("requires"),
+        with_sentence=guard("with_sentence"),
         unless=guard("unless"),
         unless_utterance=guard("unless_utterance"),
         mask_doses=flag("mask_doses", True),

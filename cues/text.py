@@ -118,31 +118,38 @@ class Analysed:
         return Span(0, len(self.norm))
 
 
+#: Tokenised contractions some recognizers and corpora write ("do n't", "gon na"):
+#: joined so that the playbook's "don't" matches them too.
+_SPLIT_CONTRACTION = re.compile(r"(?<=[a-z]) (?=n't\b)|(?<=\bgon) (?=na\b)|(?<=\bwan) (?=na\b)")
+
+
 def normalise(text: str) -> tuple[str, tuple[int, ...] | None]:
-    """Lower-case, fold quotes/dashes, single spaces; return the text and an offset map."""
+    """Lower-case, fold quotes/dashes, single spaces; return the text and an offset map.
+
+    The map gives, for each character of the result, its index in ``text`` (None
+    when they coincide), so evidence can quote the words as said.
+    """
     folded = text.translate(_FOLD)
     lowered = folded.lower()
     if len(lowered) != len(folded):  # rare Unicode whose lower case changes length
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
     stripped = lowered.strip()
     lead = len(lowered) - len(lowered.lstrip())
-    if "  " not in stripped:
+    drop: set[int] = set()
+    if "  " in stripped:
+        drop.update(
+            m.start() + 1 + k
+            for m in _MULTISPACE.finditer(stripped)
+            for k in range(m.end() - m.start() - 1)
+        )
+    if " n't" in stripped or " na" in stripped:
+        drop.update(m.start() for m in _SPLIT_CONTRACTION.finditer(stripped))
+    if not drop:
         if lead == 0:
             return stripped, None
         return stripped, tuple(range(lead, lead + len(stripped)))
-    out: list[str] = []
-    offsets: list[int] = []
-    prev_space = False
-    for i, ch in enumerate(stripped):
-        if ch == " ":
-            if prev_space:
-                continue
-            prev_space = True
-        else:
-            prev_space = False
-        out.append(ch)
-        offsets.append(i + lead)
-    return "".join(out), tuple(offsets)
+    keep = [i for i in range(len(stripped)) if i not in drop]
+    return "".join(stripped[i] for i in keep), tuple(i + lead for i in keep)
 
 
 def split_sentences(norm: str) -> tuple[Span, ...]:
