@@ -86,31 +86,202 @@ class Gated:
     Python's ``re`` tries every alternative at every position, so a pattern of twenty
     phrases costs tens of microseconds per utterance. Each alternative of a pattern
     needs at least one literal substring to match; those literals, read from the
-    parsed pattern, form a pure-literal "gate" that is an order of magnitude cheaper
-    and rejects most utterances before the full pattern runs. Same results as the
-    pattern alone (the gate is only ever a necessary condition).
+    parsed pattern, gate it: the pattern runs only if one of them occurs. Same
+    results as the pattern alone (the gate is only ever a necessary condition).
+
+    Two ways to gate: ``search(text)`` uses this pattern's own literal regex;
+    ``search(text, present)`` uses the literals found by one :func:`scan` of the text
+    for every pattern at once (what the tracker does per utterance).
     """
 
-    __slots__ = ("gate", "pattern")
+    __slots__ = ("gate", "literals", "pattern")
 
-    def __init__(self, pattern: str | re.Pattern[str]) -> None:
+    def __init__(self, pattern: str | re.Pattern[str], *, shared: bool = True) -> None:
+        """``shared``: add the literals to the per-utterance :func:`scan` (the tracker's)."""
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
         literals = _required_literals(_sre.parse(self.pattern.pattern).data)
+        self.literals = frozenset(literals) if literals else None
         self.gate = (
             re.compile("|".join(re.escape(x) for x in sorted(literals, key=len, reverse=True)))
             if literals
             else None
         )
+        if self.literals and shared:
+            _LEXICON.add(self.literals)
 
-    def search(self, text: str) -> re.Match[str] | None:
-        if self.gate is not None and self.gate.search(text) is None:
+    def _closed(self, text: str, present: frozenset[str] | None) -> bool:
+        if self.literals is None:
+            return False
+        if present is None:
+            return self.gate is not None and self.gate.search(text) is None
+        return self.literals.isdisjoint(present)
+
+    def search(self, text: str, present: frozenset[str] | None = None) -> re.Match[str] | None:
+        if self._closed(text, present):
             return None
         return self.pattern.search(text)
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self.gate is not None and self.gate.search(text) is None:
+    def finditer(self, text: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
+        if self._closed(text, present):
             return iter(())
         return self.pattern.finditer(text)
+
+
+class _Lexicon:
+    """Every gate literal, found in one pass of a trie-shaped regex per utterance."""
+
+    def __init__(self) -> None:
+        self._literals: set[str] = set()
+        self._scan: re.Pattern[str] | None = None
+        self._closure: dict[str, frozenset[str]] = {}
+
+    def add(self, literals: Iterable[str]) -> None:
+        new = set(literals) - self._literals
+        if new:
+            self._literals |= new
+            self._scan = None  # rebuilt on next use
+            self._closure.clear()
+
+    def scan(self, text: str) -> frozenset[str]:
+        """The gate literals that occur in ``text``."""
+        if self._scan is None:
+            self._scan = re.compile("(?=(" + _trie_regex(self._literals) + "))")
+        found: set[str] = set()
+        for m in self._scan.finditer(text):
+            hit = m.group(1)
+            closure = self._closure.get(hit)
+            if closure is None:
+                # The trie matches the longest literal at a position; the shorter ones
+                # starting there are its prefixes.
+                closure = frozenset(
+                    hit[:i] for i in range(1, len(hit) + 1) if hit[:i] in self._literals
+                )
+                self._closure[hit] = closure
+            found |= closure
+        return frozenset(found)
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    root: dict[str, Any] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        kids = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not kids:
+            return ""
+        body = kids[0] if len(kids) == 1 else "(?:" + "|".join(kids) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+_LEXICON: Final = _Lexicon()
+
+
+def scan(text: str) -> frozenset[str]:
+    """The literals present in (normalised) ``text``, for ``Gated.search(text, present)``."""
+    return _LEXICON.scan(text)
+
+
+# Words too common to make a useful gate ("call", "the"): a pattern gated on them
+# would run on nearly every utterance.
+_COMMON: Final = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "i'm",
+        "i've",
+        "you",
+        "you're",
+        "your",
+        "we",
+        "it",
+        "it's",
+        "is",
+        "was",
+        "be",
+        "been",
+        "to",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "not",
+        "no",
+        "my",
+        "me",
+        "he",
+        "she",
+        "they",
+        "this",
+        "that",
+        "so",
+        "do",
+        "did",
+        "does",
+        "can",
+        "can't",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "just",
+        "like",
+        "get",
+        "got",
+        "go",
+        "going",
+        "call",
+        "called",
+        "back",
+        "said",
+        "say",
+        "time",
+        "take",
+        "took",
+        "over",
+        "up",
+        "out",
+        "all",
+        "one",
+        "two",
+        "what",
+        "when",
+        "how",
+        "who",
+        "there",
+        "here",
+        "then",
+        "now",
+        "know",
+        "need",
+        "want",
+        "'s",
+        "their",
+        "them",
+        "his",
+        "her",
+        "our",
+        "us",
+    ]
+)
+_TOKEN = re.compile(r"[a-z0-9$']+")
+
+
+def _informative(literal: str) -> int:
+    """Characters of a literal outside very common words (a gate's selectivity)."""
+    return sum(len(w) for w in _TOKEN.findall(literal) if w not in _COMMON)
 
 
 def _required_literals(seq: Any) -> set[str] | None:
@@ -121,31 +292,54 @@ def _required_literals(seq: Any) -> set[str] | None:
         if op is _sre.LITERAL:
             run.append(chr(av))
             continue
+        prefix = "".join(run)
         if run:
-            candidates.append({"".join(run)})
+            candidates.append({prefix})
             run = []
         found: set[str] | None = None
         if op is _sre.SUBPATTERN:
             found = _required_literals(av[-1].data)
         elif op is _sre.BRANCH:
             found = set()
+            leads: set[str] | None = set()
             for branch in av[1]:
                 sub = _required_literals(branch.data)
                 if sub is None:
                     found = None
-                    break
-                found |= sub
+                else:
+                    if found is not None:
+                        found |= sub
+                lead = "".join(chr(a) for _, a in _leading(branch.data))
+                if leads is not None:
+                    leads.add(lead)
+            if prefix and leads is not None:
+                # "call(?:ed|ing)": the parser factored the prefix out; put it back.
+                candidates.append({prefix + lead for lead in leads})
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
             found = _required_literals(av[2].data)
         elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
             found = {chr(a) for _, a in av}
+            if prefix:
+                candidates.append({prefix + c for c in found})
         if found:
             candidates.append(found)
     if run:
         candidates.append({"".join(run)})
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (min(len(x) for x in c), -len(c)))
+    return max(
+        candidates,
+        key=lambda c: (min(_informative(x) for x in c), min(len(x) for x in c), -len(c)),
+    )
+
+
+def _leading(seq: Any) -> list[tuple[Any, int]]:
+    out = []
+    for op, av in seq:
+        if op is not _sre.LITERAL:
+            break
+        out.append((op, av))
+    return out
 
 
 def _rx(*alternatives: str) -> Gated:
@@ -176,9 +370,15 @@ def _in_if_clause(text: str, start: int) -> bool:
     return text[cut + 1 : start].lstrip().startswith("if ")
 
 
-def _find(pattern: Gated, text: str, *, negatable: bool = True) -> re.Match[str] | None:
+def _find(
+    pattern: Gated,
+    text: str,
+    present: frozenset[str] | None = None,
+    *,
+    negatable: bool = True,
+) -> re.Match[str] | None:
     """First match of ``pattern`` in ``text`` that is not negated."""
-    for m in pattern.finditer(text):
+    for m in pattern.finditer(text, present):
         if not negatable or not _negated(text, m.start()):
             return m
     return None
@@ -792,7 +992,7 @@ class _State:
 class ContextTracker:
     """Infers one call's :class:`CallContext` from its final utterances. Pure, per call."""
 
-    __slots__ = ("_context", "_depts", "_evidence", "_greeting_names", "_state")
+    __slots__ = ("_context", "_depts", "_evidence", "_greeting_names", "_present", "_state")
 
     def __init__(self) -> None:
         self._context = CallContext()
@@ -800,6 +1000,7 @@ class ContextTracker:
         self._depts: dict[str, str] = {}  # key -> name as first said
         self._evidence: dict[str, list[Evidence]] = {}
         self._greeting_names: set[str] = set()
+        self._present: frozenset[str] = frozenset()  # gate literals in the current utterance
 
     @property
     def context(self) -> CallContext:
@@ -825,6 +1026,7 @@ class ContextTracker:
             return None
         raised = frozenset(raised)
         text = normalise(utt.text)
+        self._present = _LEXICON.scan(text)  # one pass gates every pattern below
         before = self._context
         ctx = before
         st = self._state
@@ -852,7 +1054,7 @@ class ContextTracker:
         if st.caller_turns <= ARRIVAL_WINDOW:
             scores = st.arrival_scores if st.arrival_scores is not None else {}
             for state, weight, pattern in _ARRIVAL_PATTERNS:
-                for hit in pattern.finditer(text):
+                for hit in pattern.finditer(text, self._present):
                     if _negated(text, hit.start()):
                         continue
                     scores[state] = scores.get(state, 0.0) + weight
@@ -863,20 +1065,20 @@ class ContextTracker:
                 ctx = self._heavy(ctx, utt, None)
 
         if not ctx.repeat_contact:
-            m = _find(_REPEAT_CALLER, text, negatable=False)
+            m = _find(_REPEAT_CALLER, text, self._present, negatable=False)
             if m is not None and "911" not in text[m.start() : m.end() + 12]:
                 ctx = replace(ctx, repeat_contact=True)
                 self._note("repeat_contact", utt, m)
 
         ctx = self._stakes(utt, text, ctx, caller=True)
 
-        m = _find(_HEAVY_CALLER, text)
+        m = _find(_HEAVY_CALLER, text, self._present)
         if m is not None:
             st.distress_hits += 1
             self._note("heavy", utt, m)
             ctx = self._heavy(ctx, utt, m)
         if not ctx.heavy:
-            m = _ARRIVAL_PATTERNS[0][2].search(text)  # grief at any point of the call
+            m = _ARRIVAL_PATTERNS[0][2].search(text, self._present)  # grief, at any point
             if m is not None and not _negated(text, m.start()):
                 ctx = self._heavy(ctx, utt, m)
         return ctx
@@ -889,32 +1091,34 @@ class ContextTracker:
         if ctx.resolvable is None and st.caller_turns > 0:
             ctx = replace(ctx, resolvable=True)
         if ctx.resolvable is not False:
-            m = _find(_BLOCK_STRONG, text, negatable=False)
+            m = _find(_BLOCK_STRONG, text, self._present, negatable=False)
             if m is not None:
                 ctx = replace(ctx, resolvable=False)
                 self._note("resolvable", utt, m)
             else:
-                weak = _find(_BLOCK_WEAK, text, negatable=False)
+                weak = _find(_BLOCK_WEAK, text, self._present, negatable=False)
                 if weak is not None:
                     st.weak_block = True
                     self._note("resolvable", utt, weak)
-                if _HANDOFF.search(text):
+                if _HANDOFF.search(text, self._present):
                     st.handoff = True
                 if st.weak_block and st.handoff:
                     ctx = replace(ctx, resolvable=False)
         if not ctx.repeat_contact:
-            m = _REPEAT_AGENT.search(text)
+            m = _REPEAT_AGENT.search(text, self._present)
             if m is not None:
                 ctx = replace(ctx, repeat_contact=True)
                 self._note("repeat_contact", utt, m)
         ctx = self._stakes(utt, text, ctx, caller=False)
-        m = _BAD_NEWS_AGENT.search(text)
+        m = _BAD_NEWS_AGENT.search(text, self._present)
         if m is None:
-            m = _BOUNDARY_AGENT.search(text)  # the agent had to set a boundary: abuse
+            m = _BOUNDARY_AGENT.search(
+                text, self._present
+            )  # the agent had to set a boundary: abuse
         if m is not None:
             ctx = self._heavy(ctx, utt, m)
         if not st.emergency:
-            m = _EMERGENCY_AGENT.search(text)
+            m = _EMERGENCY_AGENT.search(text, self._present)
             if m is not None:
                 st.emergency = True
                 st.firm_stakes.add("urgent_timing")
@@ -943,12 +1147,12 @@ class ContextTracker:
                 # Agents name medicines in instructions ("take your regular meds"):
                 # the medication stake is the caller's.
                 continue
-            m = _find(pattern, text)
+            m = _find(pattern, text, self._present)
             if m is not None:
                 st.firm_stakes.add(stake)
                 self._note("stakes", utt, m, label=stake)
         if not st.care_weak:
-            m = _find(_CARE_WEAK, text)
+            m = _find(_CARE_WEAK, text, self._present)
             if m is not None:
                 st.care_weak = True
                 self._note("stakes", utt, m, label="care_access")
@@ -1013,9 +1217,9 @@ class ContextTracker:
         )
         found: list[tuple[_Dept, re.Match[str]]] = []
         for dept in _DEPARTMENTS:
-            m = dept.pattern.search(text)
+            m = dept.pattern.search(text, self._present)
             if m is None and is_greeting and dept.greeting is not None:
-                m = dept.greeting.search(text)
+                m = dept.greeting.search(text, self._present)
             if m is None or _negated(text, m.start(), window=20):
                 continue
             if utt.speaker == "agent" and _in_if_clause(text, m.start()):
@@ -1039,12 +1243,12 @@ class ContextTracker:
                 hits.append((_INSURANCE_DEPT, m))
                 break
         else:
-            for m in _INSURER.finditer(text):
+            for m in _INSURER.finditer(text, self._present):
                 window = text[max(0, m.start() - 60) : m.end() + 60]
                 if _INSURER_ISSUE.search(window):
                     hits.append((_INSURANCE_DEPT, m))
                     break
-        for m in _PUBLIC_PAYER.finditer(text):
+        for m in _PUBLIC_PAYER.finditer(text, self._present):
             name = m.group(1)
             hits.append((_Dept(name, name, _PUBLIC_PAYER), m))
         hits.sort(key=lambda h: h[1].start())

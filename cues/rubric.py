@@ -43,7 +43,7 @@ __all__ = ["score_rubric"]
 
 
 def _rx(*alternatives: str) -> Gated:
-    return Gated("|".join(f"(?:{a})" for a in alternatives))
+    return Gated("|".join(f"(?:{a})" for a in alternatives), shared=False)
 
 
 _EMPATHY = _rx(
