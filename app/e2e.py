@@ -54,6 +54,8 @@ from transcription.synth import SynthResult, TurnTiming, synthesize_script
 
 #: After the replay ends, keep listening this long for the last cues (take_a_reset).
 SETTLE_S = 4.0
+#: Kinds the engine raises when the call ends (scripts list them on the last turn).
+END_OF_CALL_KINDS = frozenset({"take_a_reset"})
 
 
 class E2EError(Exception):
@@ -201,22 +203,48 @@ class CallOutcome:
     context: CallContext = field(default_factory=CallContext)
     error: str | None = None
 
+    def turn_for(self, kind: str, card: CardSeen) -> int:
+        """The script turn a card belongs to: where its evidence ends, except for the
+        kinds raised when the call ends, which belong to the last turn (as scripts
+        list them) whatever earlier words made the call heavy."""
+        if kind in END_OF_CALL_KINDS:
+            return self.synth.turns[-1].index
+        return turn_of(card.evidence_end, self.synth.turns, card.speaker)
+
     def raised_turns(self) -> dict[str, int]:
         """``{kind: script turn}`` of each kind's first raising."""
-        return {
-            kind: turn_of(card.evidence_end, self.synth.turns, card.speaker)
-            for kind, (_, card) in self.first_seen.items()
-        }
+        return {kind: self.turn_for(kind, card) for kind, (_, card) in self.first_seen.items()}
 
     def latencies(self) -> dict[str, float]:
-        """Per raised kind: arrival at the sidebar minus the end of its turn's audio."""
+        """Per raised kind: arrival at the sidebar minus the end of what triggered it:
+        its turn's audio, or the end of the call's audio for end-of-call kinds."""
         out: dict[str, float] = {}
         if self.clock.t0 is None:
             return out
         turns = self.synth.turns
         for kind, (arrived, card) in self.first_seen.items():
-            turn = turns[turn_of(card.evidence_end, turns, card.speaker)]
-            out[kind] = arrived - self.clock.wall(turn.end)
+            if kind in END_OF_CALL_KINDS:
+                trigger = self.synth.duration  # the stream stops after the last frame
+            else:
+                trigger = turns[self.turn_for(kind, card)].end
+            out[kind] = arrived - self.clock.wall(trigger)
+        return out
+
+    def evidence_latencies(self) -> dict[str, float]:
+        """Per raised kind: arrival minus the end of the words that raised it (the
+        recognizer's word time). A card raised by the first sentence of a long turn
+        arrives before the turn ends: this is its latency from the words themselves."""
+        out: dict[str, float] = {}
+        if self.clock.t0 is None:
+            return out
+        for kind, (arrived, card) in self.first_seen.items():
+            if kind in END_OF_CALL_KINDS:
+                trigger = self.synth.duration
+            elif math.isnan(card.evidence_end):
+                continue
+            else:
+                trigger = card.evidence_end
+            out[kind] = arrived - self.clock.wall(trigger)
         return out
 
 
@@ -402,7 +430,18 @@ def score(outcomes: Sequence[CallOutcome]) -> dict[str, Any]:
     report["cue_latency_p50_s"] = None if p50 is None else round(p50, 3)
     report["cue_latency_p95_s"] = None if p95 is None else round(p95, 3)
     report["cue_latency_max_s"] = round(max(lat), 3) if lat else None
+    ev = [v for o in outcomes for v in o.evidence_latencies().values()]
+    e50, e95 = percentile(ev, 50), percentile(ev, 95)
+    report["cue_latency_from_evidence_p50_s"] = None if e50 is None else round(e50, 3)
+    report["cue_latency_from_evidence_p95_s"] = None if e95 is None else round(e95, 3)
     report["e2e"] = {
+        "cues": {
+            o.script.id: [
+                {"kind": k, "turn": o.raised_turns()[k], "latency_s": round(v, 3)}
+                for k, v in sorted(o.latencies().items(), key=lambda kv: o.raised_turns()[kv[0]])
+            ]
+            for o in outcomes
+        },
         "calls": len(outcomes),
         "errors": {o.script.id: o.error for o in outcomes if o.error},
         "final_utterances": sum(len(o.finals) for o in outcomes),
@@ -475,17 +514,26 @@ class ServerProcess:
 
 def provision_account(data_dir: Path) -> tuple[str, str]:
     """A throw-away supervisor account in a server's data directory (before it starts)."""
+    try:
+        from app.security.users import UserError, UserStore
+        from app.settings import load_settings
+        from app.store import Store
+    except ImportError as exc:  # a server without local accounts needs none
+        raise E2EError(f"no local accounts in this server ({exc.name})") from exc
     username, password = "e2e-eval", secrets.token_urlsafe(18)
-    cmd = [
-        sys.executable, "-m", "app.cli", "users", "add", username,
-        "--role", "supervisor", "--password-stdin", "--data-dir", str(data_dir),
-    ]  # fmt: skip
-    done = subprocess.run(cmd, input=password.encode(), capture_output=True, timeout=60)
-    if done.returncode != 0:
-        raise E2EError(
-            "cannot create the evaluation account: "
-            + done.stderr.decode(errors="replace").strip()[-500:]
-        )
+    settings = load_settings(None, data_dir=data_dir)
+    store = Store(settings.db_url, settings.data_dir)
+    try:
+        store.migrate()
+        users = UserStore(store)
+        if users.get(username) is None:
+            users.add(username, ["supervisor"], password, display_name="e2e evaluation")
+        else:
+            users.reset(username, password)
+    except UserError as exc:
+        raise E2EError(f"cannot create the evaluation account: {exc}") from exc
+    finally:
+        store.close()
     return username, password
 
 

@@ -158,14 +158,19 @@ def test_outcome_maps_turns_and_latency() -> None:
         {
             "subtext_fear": (1006.4, _card("subtext_fear", 5.95, "caller")),
             "close_the_loop": (1009.9, _card("close_the_loop", 9.1, "agent")),
-            "take_a_reset": (1011.0, _card("take_a_reset", 10.5, None)),
+            # raised at the end of the call; its evidence is the moment that made it heavy
+            "take_a_reset": (1011.5, _card("take_a_reset", 5.0, "caller")),
         }
     )
     assert o.raised_turns() == {"subtext_fear": 1, "close_the_loop": 2, "take_a_reset": 3}
     lat = o.latencies()
     assert lat["subtext_fear"] == pytest.approx(0.4)
     assert lat["close_the_loop"] == pytest.approx(0.9)
-    assert lat["take_a_reset"] == pytest.approx(0.4)
+    assert lat["take_a_reset"] == pytest.approx(0.5)  # from the end of the call's audio (11 s)
+    ev = o.evidence_latencies()
+    assert ev["subtext_fear"] == pytest.approx(0.45)
+    assert ev["close_the_loop"] == pytest.approx(0.8)
+    assert ev["take_a_reset"] == pytest.approx(0.5)
     assert _outcome({}).latencies() == {}
     assert replace(o, clock=ReplayClock()).latencies() == {}  # never started
 
