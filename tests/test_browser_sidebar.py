@@ -105,7 +105,7 @@ def publish(srv: LiveServer, *events: Event) -> None:
 
 def initial_state(call_id: str, started: float) -> SidebarState:
     return SidebarState(
-        header=CallHeader(call_id, "alice", started, "live", "twilio"),
+        header=CallHeader(call_id, "alice", started, "live", "browser"),
         context=CallContext(arrival="anxious", departments=("radiology",), stakes=("care_access",)),
         cues=(
             real_cue(
@@ -520,3 +520,23 @@ def screenshot_call(call_id: str) -> list[Event]:
         ),
         u(3, "Shortly. Like today? Because I honestly haven't", "caller", 63.0, False),
     ]
+
+
+def test_agent_home_lists_own_live_calls_as_they_come(server: LiveServer) -> None:
+    with chromium() as browser:
+        ctx = browser.new_context(viewport={"width": 380, "height": 600})
+        ctx.add_cookies([{"name": "u", "value": "alice", "url": server.url}])
+        page = ctx.new_page()
+        page.goto(server.url + "/agent")
+        page.wait_for_selector(".my-call--none")
+        publish(
+            server,
+            CallStarted("CAhome01", "alice", "twilio", started_at=time.time() - 30),
+            CallStarted("CAhome02", "bob", "twilio", started_at=time.time()),
+        )
+        page.wait_for_selector('a[href="/agent/calls/CAhome01"]', timeout=8_000)  # polled
+        assert page.locator('a[href="/agent/calls/CAhome02"]').count() == 0  # not bob's
+        page.click('a[href="/agent/calls/CAhome01"]')
+        page.wait_for_selector("#ws-state.conn--open")
+        publish(server, CallEnded("CAhome01", "alice", "ended"))
+        page.wait_for_selector("#call-status.status--ended")

@@ -295,3 +295,12 @@ def test_take_a_reset_card_offers_the_reset_button() -> None:
     assert json.loads(btn.attrs["hx-vals"]) == {"call_id": "c'1<x>"}
     assert "reset-btn" not in render.cue_card(cue("take_a_reset"), read_only=True)
     assert "reset-btn" not in render.cue_card(cue("orient"))
+
+
+def test_capture_button_only_for_calls_not_fed_by_a_phone_system() -> None:
+    for source, shown in (("", True), ("browser", True), ("twilio", False), ("audiohook", False)):
+        page = render.sidebar_page(
+            SidebarState(header=CallHeader("c1", "alice", 1.0, "live", source))
+        )
+        assert ('id="capture-btn"' in page) is shown, source
+        assert ("/static/capture.js" in page) is shown, source
