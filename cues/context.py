@@ -14,8 +14,9 @@ the whole engine keeps its budget of thousands of utterances per second.
 
 The fields follow ``../shared/CUES.md``:
 
-- ``arrival``: the caller's state in their first turns (the first two caller
-  utterances; calm unless the words say otherwise). Frozen after that.
+- ``arrival``: the caller's state in their first turns (the first two caller turns,
+  a turn being a run of one speaker's utterances; calm unless the words, or the cues
+  raised meanwhile, say otherwise). Frozen after that.
 - ``departments``: departments, vendors and institutions involved in the issue, as
   said (lower-cased), one entry per department even if it is named two ways (the first
   way it was said wins: "prior auth" and "prior authorization" are one). Mentions that
@@ -976,9 +977,11 @@ _GREETING_FILLER = re.compile(
 
 @dataclass(slots=True)
 class _State:
+    # Turns are runs of one speaker: speech-to-text may split one turn into several
+    # utterances, and the arrival window should not shrink because of it.
     caller_turns: int = 0
     agent_turns: int = 0
-    greeting_seen: bool = False
+    last_speaker: str = ""
     arrival_scores: dict[str, float] | None = None
     seen_raised: frozenset[str] = frozenset()
     weak_block: bool = False
@@ -1033,11 +1036,13 @@ class ContextTracker:
         new_kinds = raised - st.seen_raised
         st.seen_raised = raised
 
+        new_turn = utt.speaker != st.last_speaker
+        st.last_speaker = utt.speaker
         if utt.speaker == "caller":
-            st.caller_turns += 1
+            st.caller_turns += new_turn
             ctx = self._caller(utt, text, ctx)
         elif utt.speaker == "agent":
-            st.agent_turns += 1
+            st.agent_turns += new_turn
             ctx = self._agent(utt, text, ctx)
         ctx = self._from_cues(utt, new_kinds, raised, ctx)
         ctx = self._departments(utt, text, ctx)
@@ -1085,9 +1090,8 @@ class ContextTracker:
 
     def _agent(self, utt: Utterance, text: str, ctx: CallContext) -> CallContext:
         st = self._state
-        if not st.greeting_seen:
-            st.greeting_seen = True
-            self._greeting_names = {m.group(1).lower() for m in _NAMED_ORG.finditer(utt.text)}
+        if st.caller_turns == 0:  # the greeting, before the caller speaks
+            self._greeting_names |= {m.group(1).lower() for m in _NAMED_ORG.finditer(utt.text)}
         if ctx.resolvable is None and st.caller_turns > 0:
             ctx = replace(ctx, resolvable=True)
         if ctx.resolvable is not False:
@@ -1189,10 +1193,7 @@ class ContextTracker:
             if st.weak_block and ctx.resolvable is not False:
                 ctx = replace(ctx, resolvable=False)
         # Cues raised while the caller is still arriving speak for the arrival state.
-        in_window = st.caller_turns <= ARRIVAL_WINDOW or (
-            st.caller_turns == ARRIVAL_WINDOW + 1 and utt.speaker == "agent"
-        )
-        if in_window and st.caller_turns > 0:
+        if 0 < st.caller_turns <= ARRIVAL_WINDOW:
             scores = st.arrival_scores if st.arrival_scores is not None else {}
             for kind in new_kinds:
                 state = _ARRIVAL_FROM_CUES.get(kind)
@@ -1210,11 +1211,7 @@ class ContextTracker:
         return ctx if ctx.heavy else replace(ctx, heavy=True)
 
     def _departments(self, utt: Utterance, text: str, ctx: CallContext) -> CallContext:
-        is_greeting = (
-            utt.speaker == "agent"
-            and self._state.agent_turns == 1
-            and (self._state.caller_turns == 0)
-        )
+        is_greeting = utt.speaker == "agent" and self._state.caller_turns == 0
         found: list[tuple[_Dept, re.Match[str]]] = []
         for dept in _DEPARTMENTS:
             m = dept.pattern.search(text, self._present)

@@ -66,6 +66,21 @@ def test_arrival_is_frozen_after_the_first_turns() -> None:
     assert ctx.arrival == "calm"
 
 
+def test_a_turn_split_into_utterances_is_still_one_turn() -> None:
+    """Speech-to-text may cut a caller's first turn in three: it is still the arrival."""
+    ctx = call(
+        GREETING,
+        ("caller", "Hi, yeah."),
+        ("caller", "I got a bill for the same visit, again."),
+        ("caller", "I'm furious, this is ridiculous."),
+        ("agent", "I'm sorry. Account number?"),
+        ("caller", "4471."),
+        ("agent", "Thanks."),
+        ("caller", "I'm really scared about the collections letter."),  # third turn: too late
+    )
+    assert ctx.arrival == "angry"
+
+
 def test_arrival_uses_cues_raised_in_the_first_turns() -> None:
     turns = (GREETING, ("caller", "Yeah. So my claim got rejected. Again."))
     assert call(*turns).arrival == "calm"
