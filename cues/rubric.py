@@ -292,6 +292,7 @@ _OWNER = _rx(
     r"\b(?:i'm|i am) (?:\w+ )?(?:sending|calling|faxing|mailing|texting|emailing|processing|"
     r"handling|holding|walking|putting|booking|taking this)\b",
     r"\b(?!(?:someone|somebody|they|it|that|this|team|you|we|there|which|who)\b)[a-z]+"
+    r"(?:, [a-z' ]{1,40},)?"  # "karen liu, our privacy officer, will call you"
     r"(?:'ll| will| is going to| is calling| calls| returns| reviews| signs) (?:\w+ ){0,2}"
     r"(?:call|calls|contact|reach|text|email|send|fax|sign|signs|review|book|walk|you|it|"
     r"them|messages|requests|refills)\b",
@@ -313,10 +314,17 @@ _PATIENT_PART = _rx(
     r"\b(?:bring|upload|keep taking|hold onto|open the email|reply to|check in at)\b",
     r"\byou(?:'ll| will) need to\b",
     r"\bdon't (?:pay|take|drive|give)\b",
+    # saying the patient has nothing to do is stating their part
+    r"\byou (?:don't|do not|won't) (?:have|need) to (?:do|call|chase|explain)\b",
+    r"\bnothing (?:else )?(?:you need to do|for you to do)\b",
+    r"\bjust (?:keep|show|bring|pick|answer|have (?:her|him|them) check in|check in)\b",
+    r"\byou(?:'d| would| can) pick (?:it|them) up\b",
 )
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _TIMELINE = _rx(
-    r"\bby (?:\d|noon|tomorrow|today|tonight|end of (?:the )?day|" + _DAYS + r"|the \d)",
+    r"\b(?:by|before) (?:\d|noon|midday|tomorrow|today|tonight|end of (?:the )?day|"
+    + _DAYS
+    + r"|the \d|close of business)",
     r"\b(?:today|tomorrow|tonight) (?:by|at|before|between|afternoon|morning)\b",
     r"\bwithin (?:\d+|one|two|three|four|five|ten|24|48|72) (?:business )?(?:days?|hours?|"
     r"weeks?|minutes?)\b",
@@ -390,6 +398,52 @@ def _score(criterion: str, score: float, evidence: Iterable[str], reason: str) -
     )
 
 
+# The words of empathy itself: what is left in the sentence beyond them is the burden.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_EMPATHY_WORDS: Final = _words(
+    "sorry understand hear sense makes frustrating scary upsetting exhausting awful"
+    " hard thank telling glad imagine must shouldn't apologize apologise fair question"
+    " enough clearly doing everything loss feel feeling totally completely"
+    " understandable please real problem last thing need sounds terrible difficult"
+    " happened calling letting know right okay ma'am frustrated upset angry talked"
+    " spoken able help"
+)
+
+
+def _sentences_around(t: _Turn, m: re.Match[str]) -> tuple[str, str]:
+    """The sentence of the match, and it with one sentence either side."""
+    text = t.text
+    marks = [i + 1 for i, ch in enumerate(text) if ch in ".!?"]
+    starts = [0, *marks]
+    k = max(i for i, a in enumerate(starts) if a <= m.start())
+    bounds = [*starts, len(text)]
+    own = text[bounds[k] : bounds[k + 1]]
+    around = text[bounds[max(0, k - 1)] : bounds[min(len(bounds) - 1, k + 2)]]
+    return own, around
+
+
+def _names_burden(t: _Turn, m: re.Match[str], caller_words: set[str], emergency: bool) -> bool:
+    """An empathic line is specific when it names the caller's situation, not only a feeling.
+
+    Specific: the caller's own words (or a burden: the waiting, the repeated calls, the
+    cost) in the empathic sentence or next to it, two more words of substance in the
+    sentence itself, or the caller's account said back.
+    """
+    if emergency and _REASSURE.search(t.text):
+        return True  # steadying a caller in an emergency is the acknowledgement
+    if _SAY_BACK.search(t.text):
+        return True
+    own, around = _sentences_around(t, m)
+    if _BURDEN.search(around):
+        return True
+    if (_content_words(around) - _EMPATHY_WORDS) & caller_words:
+        return True
+    return len(_content_words(own) - _EMPATHY_WORDS) >= 2
+
+
 def _acknowledgement(
     turns: Sequence[_Turn], context: CallContext, raised: frozenset[str]
 ) -> CriterionScore:
@@ -409,26 +463,16 @@ def _acknowledgement(
                 recent_caller if len(recent_caller) < 60 else set()
             )
             continue
-        m = _EMPATHY.search(t.text)
-        steady = _REASSURE.search(t.text) if emergency else None
-        if m is None and steady is None:
-            continue
-        overlap = _content_words(t.text) & recent_caller
-        specific = (
-            steady is not None
-            or _BURDEN.search(t.text) is not None
-            or _SAY_BACK.search(t.text) is not None  # saying it back names the particulars
-            or len(overlap) >= 2
-        )
-        if m is None:
-            m = steady
-        assert m is not None
-        value = 1.0 if specific else 0.5
-        if value > best:
-            best = value
-            evidence.insert(0, _quote(t, m, pad=60 if specific else 0))
-        elif value == best:
-            evidence.append(_quote(t, m))
+        hits = list(_EMPATHY.finditer(t.text))
+        if emergency:
+            hits += _REASSURE.finditer(t.text)
+        for m in hits:
+            value = 1.0 if _names_burden(t, m, recent_caller, emergency) else 0.5
+            if value > best:
+                best = value
+                evidence.insert(0, _quote(t, m))
+            elif value == best:
+                evidence.append(_quote(t, m))
     if not burdened and best < 1.0:
         return _score("acknowledgement", 1.0, evidence, "routine call: no burden to name")
     if best >= 1.0:
