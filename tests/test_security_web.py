@@ -271,3 +271,29 @@ def test_timestamps_are_utc(app, client, creds) -> None:  # type: ignore[no-unty
     (entry, *_) = _audit(app, action="login")
     assert abs(entry.at - datetime.now(UTC)) < timedelta(minutes=1)
     assert asyncio.iscoroutinefunction(app.state.audit_log.arecord)
+
+
+def test_call_data_masked_per_role(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    from app.store.models import UtteranceRow
+
+    store = app.state.store
+    store.open_call("call-phi", "agent", "pcm")
+    text = "sure my date of birth is march third nineteen eighty five"
+    words = [[w, 0.0, 0.1, 0.9] for w in text.split()]
+    with store.session() as s:
+        s.add(UtteranceRow(call_id="call-phi", speaker="caller", seq=0, text=text, start=0.0,
+                           end=3.0, confidence=0.9, words=words,
+                           created_at=datetime.now(UTC)))
+
+    def transcript(who: str) -> dict:  # type: ignore[type-arg]
+        c = signed_in(app, who, creds[who])
+        body = c.get("/api/calls/call-phi/transcript").json()
+        c.close()
+        return body["utterances"][0]  # type: ignore[no-any-return]
+
+    trainer = transcript("trainer")
+    assert trainer["text"] == "sure my date of birth is [DOB]"
+    assert "march" not in str(trainer["words"]).lower() and "[DOB]" in str(trainer["words"])
+    assert transcript("agent")["text"] == text  # live agent on their own call
+    assert transcript("supervisor")["text"] == text
+    assert transcript("admin")["text"].endswith("[DOB]")

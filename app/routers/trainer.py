@@ -68,10 +68,10 @@ def _store(request: Request) -> Store:
 
 def redactor(request: Request) -> library.Redact:
     """What trainers see: every PHI kind masked (``redaction_kinds`` setting if present)."""
-    from app.security.redaction import ALL_KINDS, redact
+    from app.security.redaction import policy_kinds, redact
 
-    settings = getattr(request.app.state, "settings", None)
-    kinds = getattr(settings, "trainer_redaction_kinds", None) or ALL_KINDS
+    security = getattr(getattr(request.app.state, "settings", None), "security", None)
+    kinds = policy_kinds("trainer", getattr(security, "redaction", None))
 
     def apply(text: str) -> str:
         return redact(text, kinds).text

@@ -27,7 +27,7 @@ _ACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def classify(path: str, websocket: bool) -> tuple[str, str] | None:
+def classify(path: str, websocket: bool, method: str = "GET") -> tuple[str, str] | None:
     """(action, call id) for a path that touches call data, else None."""
     if path.startswith("/ingest/") or path.startswith("/static/"):
         return None
@@ -38,6 +38,10 @@ def classify(path: str, websocket: bool) -> tuple[str, str] | None:
             return ("export" if export else "view_library", "")
         return None
     rest = m.group("rest") or ""
+    if method == "POST" and not rest.endswith("/feedback"):
+        return "annotate", m.group("id")[:200]  # notes, overrides, debrief requests
+    if not rest and (path.startswith("/trainer/") or path.startswith("/library/")):
+        return "view_transcript", m.group("id")[:200]  # the replay page shows it
     for rx, action in _ACTIONS:
         if rx.search(rest):
             return action, m.group("id")[:200]
@@ -58,7 +62,7 @@ class AccessAuditMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        found = classify(scope["path"], scope["type"] == "websocket")
+        found = classify(scope["path"], scope["type"] == "websocket", scope.get("method", "GET"))
         if scope["type"] == "http" and scope["method"] in ("HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return

@@ -35,7 +35,7 @@ ACTIONS = frozenset({
     "login", "logout", "login_refused", "session_refused",
     "view_call", "view_transcript", "view_cues", "view_recording", "view_report",
     "open_live_call", "watch_live_call", "view_library", "export",
-    "feedback",
+    "feedback", "annotate",
     "ingest_connect", "ingest_refused",
     "user_add", "user_remove", "user_reset", "user_roles",
     "retention_delete_audio", "retention_delete_call", "retention_run",

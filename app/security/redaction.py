@@ -30,7 +30,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["phone", "dob", "ssn", "mrn", "member_id", "card", "email", "address", "id_number"]
 KINDS: tuple[Kind, ...] = (
@@ -690,13 +690,13 @@ def redact(
 
 # ----------------------------------------------------------------------------- policy
 
-#: Which kinds each audience sees masked. Live agents need the caller's details to do
-#: the call (verification, callbacks); supervisors watching live see card numbers and
-#: SSNs masked; the recorded-call library, debrief reports and exports mask everything.
+#: Which kinds each audience sees masked. Live agents and supervisors need the caller's
+#: details to do (or rescue) the call: verification, callbacks; the recorded-call library,
+#: debrief reports, admins reading call data and exports mask everything.
 #: Configurable: ``policy_kinds(audience, overrides)`` with overrides from settings.
 DEFAULT_POLICY: dict[str, frozenset[Kind]] = {
     "agent": frozenset(),
-    "supervisor": frozenset({"ssn", "card"}),
+    "supervisor": frozenset(),  # live monitoring; in the library they see trainer masking
     "trainer": ALL_KINDS,
     "admin": ALL_KINDS,
     "export": ALL_KINDS,
@@ -713,3 +713,76 @@ def policy_kinds(
             raise ValueError(f"unknown redaction kinds for {audience}: {sorted(unknown)}")
         return frozenset(k for k in KINDS if k in overrides[audience])
     return DEFAULT_POLICY.get(audience, ALL_KINDS)
+
+
+def kinds_for_roles(
+    roles: Iterable[str], overrides: dict[str, list[str]] | None = None
+) -> frozenset[Kind]:
+    """Masking for a person holding ``roles``: the least masking among them (an agent
+    who is also an admin sees their own call as an agent does). No roles: everything."""
+    sets = [policy_kinds(r, overrides) for r in roles]
+    return frozenset.intersection(*sets) if sets else ALL_KINDS
+
+
+#: JSON keys that hold identifiers or codes, never free text (left as they are).
+_KEEP_KEYS = frozenset({"id", "kind", "speaker", "severity", "state", "agent", "source",
+                        "verdict", "username", "reason", "end_reason", "format", "rule"})
+
+
+def _mask_words(text: str, spans: tuple[Span, ...], words: list[Any]) -> list[Any]:
+    """Words ([text, start, end, conf] or {"text": ...}) overlapping masked spans get the
+    span's mask; if a word cannot be placed in the text, no words are kept (fail closed)."""
+    out: list[Any] = []
+    low = text.lower()
+    cursor = 0
+    for w in words:
+        if isinstance(w, list | tuple):
+            wt = w[0]
+        else:
+            wt = w.get("text", "") if isinstance(w, dict) else ""
+        core = str(wt).strip().strip(".,?!;:\"'").lower()
+        pos = low.find(core, cursor) if core else -1
+        if pos < 0:
+            return []
+        end = pos + len(core)
+        cursor = end
+        hit = next((sp for sp in spans if pos < sp.end and end > sp.start), None)
+        if hit is None:
+            out.append(w)
+            continue
+        mask = "[ID]" if hit.kind == "id_number" else f"[{hit.kind.upper()}]"
+        if isinstance(w, list | tuple):
+            out.append([mask, *list(w)[1:]])
+        else:
+            out.append({**w, "text": mask})
+    return out
+
+
+def redact_json(obj: Any, kinds: Iterable[Kind], *, today: dt.date | None = None) -> Any:
+    """A copy of a JSON-like value with free text masked: every string except identifier
+    keys (``*_id``, ``*_at``, ids, kinds...), and the ``words`` beside a ``text``."""
+    wanted = frozenset(kinds)
+    if not wanted:
+        return obj
+
+    def walk(v: Any, key: str = "") -> Any:
+        if isinstance(v, str):
+            if key in _KEEP_KEYS or key.endswith("_id") or key.endswith("_at"):
+                return v
+            return redact(v, wanted, today=today).text
+        if isinstance(v, list):
+            return [walk(x, key) for x in v]
+        if isinstance(v, dict):
+            out = {k: walk(x, k) for k, x in v.items() if k != "words"}
+            if "words" in v:
+                text = v.get("text")
+                if isinstance(text, str):
+                    r = redact(text, wanted, today=today)
+                    out["words"] = _mask_words(text, r.spans, list(v["words"])) if r.spans \
+                        else v["words"]
+                else:
+                    out["words"] = []
+            return out
+        return v
+
+    return walk(obj)
