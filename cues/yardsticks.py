@@ -51,7 +51,9 @@ def read_labels(tsv: Path) -> list[str]:
     labels = tsv.with_name("labels.txt")
     if not labels.is_file():
         raise FileNotFoundError(f"{labels}: GoEmotions labels.txt not found beside {tsv.name}")
-    return [line.strip() for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        line.strip() for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def read_goemotions(tsv: Path) -> Iterator[tuple[str, frozenset[str]]]:
@@ -67,7 +69,9 @@ def read_goemotions(tsv: Path) -> Iterator[tuple[str, frozenset[str]]]:
             yield row[0], frozenset(names[i] for i in ids if 0 <= i < len(names))
 
 
-def kinds_for_text(text: str, speaker: Speaker = "caller", playbook: Playbook | None = None) -> set[str]:
+def kinds_for_text(
+    text: str, speaker: Speaker = "caller", playbook: Playbook | None = None
+) -> set[str]:
     """The kinds one utterance raises in a fresh call."""
     engine = CueEngine("yardstick", playbook)
     engine.feed(Utterance("yardstick", speaker, 0, text, 0.0, 1.0, True))
@@ -147,7 +151,11 @@ def read_encounters(csv_path: Path) -> dict[str, str]:
 
 def encounter_pairs(directory: Path) -> Iterator[tuple[str, str, str]]:
     """(encounter key, ASR dialogue, corrected dialogue) for every pair in the folder."""
-    root = directory / "src_experiment_data" if (directory / "src_experiment_data").is_dir() else directory
+    root = (
+        directory / "src_experiment_data"
+        if (directory / "src_experiment_data").is_dir()
+        else directory
+    )
     for asr_suffix, ref_suffix in _PAIRS:
         for asr_file in sorted(root.glob(f"*_{asr_suffix}.csv")):
             split = asr_file.name[: -len(f"_{asr_suffix}.csv")]
@@ -237,7 +245,9 @@ def main(argv: list[str]) -> int:
                 return 2
             rob = eval_robustness(path, playbook)
             if rob.encounters == 0:
-                print(f"heard eval robustness: no ASR/corrected pairs under {path}", file=sys.stderr)
+                print(
+                    f"heard eval robustness: no ASR/corrected pairs under {path}", file=sys.stderr
+                )
                 return 2
             out = rob.as_json()
     except (PlaybookError, FileNotFoundError) as exc:

@@ -1,0 +1,200 @@
+"""The per-call engine: raise once then refresh, speakers, alerts, reset, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cues.engine import MAX_CHARS, CueEngine, CueEngineError
+from cues.types import ContextChanged, CueRaised, CueRefreshed
+from transcription.types import Utterance
+
+
+def utt(
+    text: str,
+    speaker: str = "caller",
+    seq: int = 0,
+    t: float = 0.0,
+    call: str = "c1",
+    final: bool = True,
+) -> Utterance:
+    return Utterance(call, speaker, seq, text, t, t + 2.0, final)  # type: ignore[arg-type]
+
+
+def raised(events: list) -> list[str]:  # type: ignore[type-arg]
+    return [e.cue.kind for e in events if isinstance(e, CueRaised)]
+
+
+def test_a_kind_is_raised_once_then_refreshed_with_the_same_id() -> None:
+    e = CueEngine("c1")
+    first = e.feed(utt("I'm so scared about the results.", seq=0))
+    assert raised(first) == ["orient"]
+    cue_id = next(ev.cue.id for ev in first if isinstance(ev, CueRaised))
+    e.feed(utt("Okay.", "agent", 0, 3.0))
+    again = e.feed(utt("Sorry, I'm just really frightened.", seq=1, t=6.0))
+    refreshed = [ev for ev in again if isinstance(ev, CueRefreshed)]
+    assert [r.cue.kind for r in refreshed] == ["orient"]
+    assert refreshed[0].cue.id == cue_id
+    assert refreshed[0].cue.refreshed == 1
+    assert refreshed[0].cue.turn == 0  # the turn of the first raising stays
+    assert "frightened" in refreshed[0].cue.evidence.quote
+    assert len(e.cues) == 1
+
+
+def test_turns_count_final_utterances_of_both_speakers() -> None:
+    e = CueEngine("c1")
+    e.feed(utt("Clinic, this is Ana.", "agent", 0))
+    e.feed(utt("Hi.", "caller", 0, 2.0))
+    e.feed(utt("How can I help?", "agent", 1, 4.0))
+    e.feed(utt("I'm terrified about my biopsy.", "caller", 1, 6.0))
+    assert e.raised_kinds() == {"orient": 3}
+
+
+def test_caller_kinds_come_only_from_the_caller_and_agent_kinds_from_the_agent() -> None:
+    e = CueEngine("c1")
+    e.feed(utt("Are you having chest pain or trouble breathing right now?", "agent"))
+    e.feed(utt("They'll call you soon, someone will reach out.", "caller", t=3.0))
+    assert e.cues == ()
+
+
+def test_urgent_risk_and_abuse_alert_the_supervisor() -> None:
+    e = CueEngine("c1")
+    e.feed(utt("My husband's face is drooping and his speech is slurred."))
+    e.feed(utt("You're useless, you idiot.", seq=1, t=3.0))
+    e.feed(utt("This is ridiculous.", seq=2, t=6.0))
+    by_kind = {c.kind: c for c in e.cues}
+    assert by_kind["urgent_risk"].alert and by_kind["urgent_risk"].severity == "urgent"
+    assert by_kind["abuse"].alert
+    assert not by_kind["validate_first"].alert
+
+
+def test_take_a_reset_when_a_heavy_call_ends_on_the_last_turn() -> None:
+    e = CueEngine("c1")
+    e.feed(utt("Please hold.", "agent", 0))
+    e.feed(utt("You're a moron and I'll get you fired.", "caller", 0, 2.0))
+    e.feed(utt("I'm going to end the call if that continues.", "agent", 1, 4.0))
+    assert e.context.heavy
+    events = e.end_call()
+    assert raised(events) == ["take_a_reset"]
+    reset = {c.kind: c for c in e.cues}["take_a_reset"]
+    assert reset.turn == 2
+    assert e.end_call() == []  # idempotent
+    with pytest.raises(CueEngineError, match="ended"):
+        e.feed(utt("Hello?", seq=1, t=9.0))
+
+
+def test_bereavement_makes_a_call_heavy() -> None:
+    e = CueEngine("c1")
+    e.feed(utt("My wife passed away on Sunday and I need to cancel her visits."))
+    assert raised(e.end_call()) == ["take_a_reset"]
+
+
+def test_the_engines_own_heavy_words_skip_a_long_ago_death() -> None:
+    # (the call context may still judge the call heavy; this is the engine's own signal)
+    from cues.detectors import detect_heavy
+    from cues.playbook import default_playbook
+    from cues.text import analyse
+
+    pb = default_playbook()
+    spec = pb.kinds["take_a_reset"]
+
+    def heavy(text: str) -> bool:
+        return detect_heavy(spec, analyse(text, pb.pleasantries, pb.doses, pb), pb) is not None
+
+    assert heavy("He passed away on Sunday.")
+    assert heavy("Sorry, I'm crying, I just can't do this anymore.")
+    assert not heavy("My father died years ago, that's why I watch my heart.")
+    assert not heavy("I passed the test on Sunday.")
+
+
+def test_routine_call_raises_nothing_and_no_reset() -> None:
+    e = CueEngine("c1")
+    for i, (who, text) in enumerate(
+        [
+            ("agent", "Lakeside Clinic, how can I help?"),
+            ("caller", "Hi, I'd like to book a physical for next month."),
+            ("agent", "Sure, I have the 14th at 9 or the 16th at 2."),
+            ("caller", "The 14th at 9 is great, thanks. See you then."),
+            ("agent", "You're all set. Have a good day!"),
+        ]
+    ):
+        e.feed(utt(text, who, i, i * 3.0))
+    assert e.end_call() == []
+    assert e.cues == ()
+
+
+def test_context_changes_are_events() -> None:
+    e = CueEngine("c1")
+    events = e.feed(utt("I'm furious, billing sent me back to you again.", seq=0))
+    assert any(isinstance(ev, ContextChanged) for ev in events)
+    assert e.context.arrival is not None
+
+
+def test_partials_and_empty_utterances_are_ignored() -> None:
+    e = CueEngine("c1")
+    assert e.feed(utt("I'm so scared", final=False)) == []
+    assert e.feed(utt("   ")) == []
+    assert e.feed(utt("")) == []
+    assert e.turns == 0 and e.cues == ()
+
+
+def test_bad_input_is_a_clear_error() -> None:
+    e = CueEngine("c1")
+    with pytest.raises(CueEngineError, match="another call"):
+        e.feed(utt("I'm scared", call="other"))
+    with pytest.raises(CueEngineError, match="unknown speaker"):
+        e.feed(Utterance("c1", "nurse", 0, "I'm scared", 0.0, 1.0, True))  # type: ignore[arg-type]
+    with pytest.raises(CueEngineError, match="expected an Utterance"):
+        e.feed("I'm scared")  # type: ignore[arg-type]
+    with pytest.raises(CueEngineError):
+        CueEngine("")
+    assert e.cues == () and e.turns == 0  # nothing half-applied
+
+
+def test_enormous_non_english_and_odd_times_do_not_crash() -> None:
+    e = CueEngine("c1")
+    big = "blah " * 200_000 + "I'm terrified"
+    assert len(big) > MAX_CHARS
+    e.feed(utt(big))
+    assert e.turns == 1  # taken, cut to MAX_CHARS before matching
+    e.feed(utt("Tengo mucho miedo, no puedo respirar, me duele el pecho.", seq=1, t=3.0))
+    e.feed(utt("我很害怕，胸口很痛", seq=2, t=4.0))
+    # timestamps going backwards, NaN and infinity
+    e.feed(Utterance("c1", "caller", 3, "I'm so scared.", 100.0, 90.0, True))
+    e.feed(Utterance("c1", "caller", 4, "I'm so scared.", math.nan, math.inf, True))
+    e.feed(Utterance("c1", "caller", 5, "I'm so scared.", 1.0, 2.0, True))
+    cue = {c.kind: c for c in e.cues}["orient"]
+    assert cue.turn == 3
+    assert math.isfinite(cue.raised_at) and math.isfinite(cue.evidence.start)
+
+
+def test_no_state_is_shared_between_calls() -> None:
+    a, b = CueEngine("a"), CueEngine("b")
+    a.feed(utt("You're an idiot.", call="a"))
+    assert b.cues == () and not b.context.heavy
+    b.feed(utt("Hello, I need a refill.", call="b"))
+    assert {c.kind for c in a.cues} == {"abuse"}
+    assert b.cues == ()
+
+
+def test_rubric_is_scored_from_the_call() -> None:
+    e = CueEngine("c1")
+    e.feed(utt("I'm scared about the biopsy.", "caller", 0))
+    e.feed(
+        utt(
+            "That sounds frightening. Here's exactly what happens next: it takes 20 minutes, "
+            "and Dr. Lee's nurse will call you with results by Friday at 3.",
+            "agent",
+            0,
+            3.0,
+        )
+    )
+    rubric = e.rubric()
+    assert {s.criterion for s in rubric.scores} == {
+        "acknowledgement",
+        "calibration",
+        "re_entry",
+        "ownership",
+    }
+    assert all(0.0 <= s.score <= 1.0 for s in rubric.scores)

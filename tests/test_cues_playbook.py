@@ -1,0 +1,172 @@
+"""Playbook validation (errors name file and line) and the store that keeps the last good one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cues.engine import CueEngine
+from cues.playbook import (
+    DEFAULT_PATH,
+    PlaybookError,
+    PlaybookStore,
+    default_playbook,
+    load_playbook,
+    parse_playbook,
+)
+from cues.types import CUE_KINDS
+from transcription.types import Utterance
+
+GOOD = DEFAULT_PATH.read_text(encoding="utf-8")
+
+
+def line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_packaged_playbook_is_complete_and_readable() -> None:
+    pb = default_playbook()
+    assert set(pb.kinds) == set(CUE_KINDS)
+    for spec in pb.kinds.values():
+        assert spec.title and len(spec.title) <= 40
+        assert spec.line and len(spec.line) <= 160  # readable in about a second
+        assert spec.severity in {"info", "warn", "urgent"}
+    assert pb.kinds["urgent_risk"].severity == "urgent"
+    assert pb.kinds["orient"].speaker == "caller" and pb.kinds["real_timeline"].speaker == "agent"
+
+
+def _broken(old: str, new: str) -> tuple[str, int]:
+    assert old in GOOD
+    return GOOD.replace(old, new, 1), line_of(GOOD, old)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        (
+            "    severity: warn\n    speaker: caller"
+            "\n    triggers:\n      - name: first_person_fear",
+            "    severity: loud\n    speaker: caller"
+            "\n    triggers:\n      - name: first_person_fear",
+            "severity must be one of",
+        ),
+        (
+            "          - \\bi (?:fear|dread)\\b",
+            "          - \\bi (?:fear|dread\\b",
+            "does not compile",
+        ),
+        (
+            "          - \\bi (?:fear|dread)\\b",
+            "          - \\bi {feer}\\b",
+            "unknown lexicon {feer}",
+        ),
+        (
+            "        negatable: false\n      - name: result_meaning",
+            "        negatable: maybe\n      - name: result_meaning",
+            "must be true or false",
+        ),
+        (
+            "        negatable: false\n      - name: result_meaning",
+            "        negateable: false\n      - name: result_meaning",
+            "unknown field 'negateable'",
+        ),
+    ],
+)
+def test_errors_name_the_file_and_line(old: str, new: str, words: str, tmp_path: Path) -> None:
+    text, first_line = _broken(old, new)
+    path = tmp_path / "playbook.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlaybookError) as err:
+        load_playbook(path)
+    assert words in str(err.value)
+    assert str(err.value).startswith(f"{path}:")
+    # the line named is inside the edited block
+    assert err.value.line is not None
+    assert first_line <= err.value.line <= first_line + new.count("\n")
+
+
+def test_yaml_syntax_error_has_a_line() -> None:
+    text = GOOD.replace("kinds:\n  orient:\n", "kinds:\n  orient: [\n", 1)
+    with pytest.raises(PlaybookError) as err:
+        parse_playbook(text, "pb.yaml")
+    assert "not valid YAML" in str(err.value) and err.value.line is not None
+
+
+def test_missing_kind_and_wrong_speaker_are_errors() -> None:
+    start = GOOD.index("  offer_choice:\n")
+    end = GOOD.index("  subtext_fear:\n")
+    with pytest.raises(PlaybookError, match="kinds missing from the playbook: offer_choice"):
+        parse_playbook(GOOD[:start] + GOOD[end:], "pb.yaml")
+    text = GOOD.replace("    speaker: agent\n", "    speaker: caller\n", 1)
+    with pytest.raises(PlaybookError, match="speaker must be 'agent'"):
+        parse_playbook(text, "pb.yaml")
+
+
+def test_a_line_too_long_to_read_in_a_second_is_an_error() -> None:
+    old = '    line: "Repeat back what you heard'
+    text = GOOD.replace(old, old + " and again" * 20, 1)
+    with pytest.raises(PlaybookError, match="keep it under 160") as err:
+        parse_playbook(text, "pb.yaml")
+    assert err.value.line == line_of(GOOD, old)
+
+
+def test_yaml_booleans_are_caught_not_used_as_words() -> None:
+    text = GOOD.replace('negators: ["not", "no",', "negators: [not, no,", 1)
+    with pytest.raises(PlaybookError, match="negators must be a non-empty list of strings"):
+        parse_playbook(text, "pb.yaml")
+
+
+def test_store_reloads_on_change_and_keeps_the_last_good(tmp_path: Path) -> None:
+    path = tmp_path / "playbook.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    store = PlaybookStore(path)
+    first = store.current()
+    assert store.last_error is None
+    assert store.current() is first  # unchanged file: same object, no re-parse
+
+    # a trainer edits the card's title: reloaded
+    path.write_text(GOOD.replace("title: Orient them first", "title: Orient them now", 1))
+    os.utime(path, (1, 1_000_000))
+    edited = store.current()
+    assert edited is not first and edited.kinds["orient"].title == "Orient them now"
+
+    # a broken edit: the last good playbook stays, the error is kept for the trainer
+    path.write_text(GOOD.replace("severity: urgent", "severity: urgnet", 1))
+    os.utime(path, (1, 2_000_000))
+    kept = store.current()
+    assert kept is edited
+    assert store.last_error is not None and "severity must be one of" in str(store.last_error)
+    # engines keep working on the last good playbook
+    engine = CueEngine("x", kept)
+    engine.feed(Utterance("x", "caller", 0, "I'm terrified.", 0.0, 1.0, True))
+    assert [c.title for c in engine.cues] == ["Orient them now"]
+
+    # fixed again: picked up, error cleared
+    path.write_text(GOOD)
+    os.utime(path, (1, 3_000_000))
+    assert store.current().kinds["orient"].title == "Orient them first"
+    assert store.last_error is None
+
+
+def test_store_with_a_broken_file_at_start_falls_back_to_the_packaged_one(tmp_path: Path) -> None:
+    path = tmp_path / "playbook.yaml"
+    path.write_text("kinds: [")
+    store = PlaybookStore(path)
+    assert store.last_error is not None
+    assert set(store.current().kinds) == set(CUE_KINDS)
+    missing = PlaybookStore(tmp_path / "nope.yaml")
+    assert missing.last_error is not None and "cannot read" in str(missing.last_error)
+
+
+def test_an_edited_trigger_changes_what_is_raised() -> None:
+    text = GOOD.replace(
+        "          - \\bi (?:fear|dread)\\b",
+        "          - \\bi (?:fear|dread)\\b\n          - \\bjitters\\b",
+        1,
+    )
+    pb = parse_playbook(text, "pb.yaml")
+    engine = CueEngine("x", pb)
+    engine.feed(Utterance("x", "caller", 0, "I've got the jitters about Monday.", 0.0, 1.0, True))
+    assert [c.kind for c in engine.cues] == ["orient"]
