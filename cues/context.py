@@ -32,6 +32,12 @@ The fields follow ``../shared/CUES.md``:
   Once false it stays false.
 - ``heavy``: urgent risk or abuse raised, grief or bad news, or sustained distress.
 
+Evidence (``tracker.evidence``) maps a field to the spans that set it: keys
+``arrival``, ``repeat_contact``, ``departments``, ``resolvable``, ``heavy`` and one
+``stakes.<stake>`` per stake (``stakes.money``, ...), each a tuple of
+:class:`~cues.types.Evidence` (utterance id, speaker, the matched words, times).
+Cue kinds that set a field leave no span here: their own card carries the evidence.
+
 The engine passes the cue kinds raised so far; they are used as corroborating signals
 (``own_it`` means a repeat contact, ``urgent_risk`` means urgent timing and a heavy
 call, ``validate_first`` in the first turns means an angry arrival, ...), but every
@@ -1021,11 +1027,12 @@ class ContextTracker:
     ) -> CallContext | None:
         """Fold one final utterance in; return the new context if it changed, else None.
 
-        ``turn`` is the 0-based index of the utterance among the call's finals (kept in
-        evidence ids for the UI); ``raised`` the cue kinds raised so far in the call.
-        Partials are ignored: they may still change.
+        ``turn`` is the 0-based index of the utterance among the call's finals (the
+        engine's bookkeeping; evidence names the utterance by id); ``raised`` the cue
+        kinds raised so far in the call, including any raised on this utterance.
+        Partials are ignored (they may still change), and so is text that is not a string.
         """
-        if not utt.final:
+        if not utt.final or not isinstance(utt.text, str):
             return None
         raised = frozenset(raised)
         text = normalise(utt.text)
