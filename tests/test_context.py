@@ -15,7 +15,7 @@ from transcription.types import Utterance
 CALLS = Path(__file__).parent / "data" / "context_calls"
 
 
-def call(*turns: tuple[str, str], raised: dict[int, Iterable[str]] | None = None) -> CallContext:
+def call(*turns: tuple[str, str], raised: Mapping[int, Iterable[str]] | None = None) -> CallContext:
     """Run ``(speaker, text)`` turns through a tracker; ``raised`` = kinds per turn."""
     seq = {"caller": 0, "agent": 0}
     utts = []
