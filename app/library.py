@@ -14,6 +14,7 @@ the library (:func:`cues.difficulty.fit_expectation`).
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -181,34 +182,45 @@ def _overrides_by_call(store: Store, ids: Iterable[str] | None = None) -> dict[s
 
 
 def load_entries(
-    store: Store, *, since: datetime | None = None, until: datetime | None = None
+    store: Store,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    ids: Iterable[str] | None = None,
 ) -> list[LibraryEntry]:
-    """Every call (optionally in a start-time range) with its scores and facts."""
+    """Calls (all, a start-time range, or the given ``ids``) with their scores and facts.
+
+    Adjusted scores use the expected line fitted on the whole library: refitted here
+    when loading everything, else taken from :func:`library_expectation` (cached).
+    """
+    wanted = list(ids) if ids is not None else None
     with store.session() as s:
         q = select(CallRow)
+        kq = select(CueRow.call_id, CueRow.kind).distinct()
+        fq = select(CueFeedbackRow.call_id, CueFeedbackRow.verdict, func.count()).group_by(
+            CueFeedbackRow.call_id, CueFeedbackRow.verdict
+        )
+        mq = select(ImportFileRow.call_id).where(
+            ImportFileRow.mono.is_(True), ImportFileRow.status == "done"
+        )
+        if wanted is not None:
+            q = q.where(CallRow.id.in_(wanted))
+            kq = kq.where(CueRow.call_id.in_(wanted))
+            fq = fq.where(CueFeedbackRow.call_id.in_(wanted))
+            mq = mq.where(ImportFileRow.call_id.in_(wanted))
         if since is not None:
             q = q.where(CallRow.started_at >= since)
         if until is not None:
             q = q.where(CallRow.started_at < until)
         rows = list(s.scalars(q))
         kinds: dict[str, set[str]] = defaultdict(set)
-        for call_id, kind in s.execute(select(CueRow.call_id, CueRow.kind).distinct()):
+        for call_id, kind in s.execute(kq):
             kinds[call_id].add(kind)
         feedback: dict[str, dict[str, int]] = defaultdict(dict)
-        for call_id, verdict, n in s.execute(
-            select(CueFeedbackRow.call_id, CueFeedbackRow.verdict, func.count()).group_by(
-                CueFeedbackRow.call_id, CueFeedbackRow.verdict
-            )
-        ):
+        for call_id, verdict, n in s.execute(fq):
             feedback[call_id][verdict] = int(n)
-        mono = set(
-            s.scalars(
-                select(ImportFileRow.call_id).where(
-                    ImportFileRow.mono.is_(True), ImportFileRow.status == "done"
-                )
-            )
-        )
-    overrides = _overrides_by_call(store)
+        mono = set(s.scalars(mq))
+    overrides = _overrides_by_call(store, wanted)
     entries = []
     for r in rows:
         ctx = context_from_json(r.context)
@@ -239,12 +251,29 @@ def load_entries(
                 overridden=r.id in overrides,
             )
         )
-    model = expectation_for(entries)
+    whole = wanted is None and since is None and until is None
+    model = expectation_for(entries) if whole else library_expectation(store)
+    if whole:
+        _EXPECTATIONS[id(store)] = (time.monotonic(), model)
     for e in entries:
         e.expected = expected_score(e.difficulty, model)
         if e.overall is not None:
             e.adjusted = adjusted_score(e.overall, e.difficulty, model)
     return entries
+
+
+#: store -> (when fitted, line): the fit reads every call, so it is reused for a while.
+_EXPECTATIONS: dict[int, tuple[float, Expectation]] = {}
+EXPECTATION_MAX_AGE_S = 120.0
+
+
+def library_expectation(store: Store) -> Expectation:
+    """The expected-score line of the whole library (refitted at most every 2 minutes)."""
+    hit = _EXPECTATIONS.get(id(store))
+    if hit is not None and time.monotonic() - hit[0] < EXPECTATION_MAX_AGE_S:
+        return hit[1]
+    load_entries(store)  # refits and caches
+    return _EXPECTATIONS[id(store)][1]
 
 
 def expectation_for(entries: Iterable[LibraryEntry]) -> Expectation:
@@ -319,11 +348,8 @@ def agents(store: Store) -> list[str]:
 
 
 def entry(store: Store, call_id: str) -> LibraryEntry | None:
-    # The adjusted score needs the library's line: load all (cheap), then pick one.
-    for e in load_entries(store):
-        if e.id == call_id:
-            return e
-    return None
+    found = load_entries(store, ids=[call_id])
+    return found[0] if found else None
 
 
 def add_override(

@@ -24,7 +24,7 @@
   var dataEl = document.getElementById("replay-data");
   var data = JSON.parse(dataEl ? dataEl.textContent : "{}");
   var audio = document.getElementById("player");
-  var list = document.getElementById("transcript");
+  var list = document.getElementById("rp-lines");
   var markers = document.getElementById("tl-markers");
   var track = document.getElementById("tl-track");
   var playhead = document.getElementById("tl-playhead");
@@ -163,14 +163,18 @@
     }
   }
 
-  function follow(u) {
+  function follow(u, frame) {
     // Keep the current line in view, unless the reader scrolled in the last 4 s.
-    if (performance.now() - userScrolledAt < 4000) return;
+    // Lines not yet laid out have an estimated height (content-visibility), so a
+    // long jump lands near, then is checked again for a few frames as they render.
+    if (performance.now() - userScrolledAt < 4000 || u !== current) return;
     var box = list.getBoundingClientRect();
     var r = u.el.getBoundingClientRect();
     if (r.top < box.top + 8 || r.bottom > box.bottom - 8) {
       list.scrollTop += r.top - box.top - box.height / 3;
     }
+    frame = frame || 0;
+    if (frame < 10) requestAnimationFrame(function () { follow(u, frame + 1); });
   }
 
   // ------------------------------------------------------------------ timeline and cues
@@ -287,6 +291,14 @@
     var r = track.getBoundingClientRect();
     seekTo(((ev.clientX - r.left) / r.width) * duration);
   });
+  var noteForm = document.querySelector(".note-form");
+  if (noteForm) {
+    // A note is about the moment being played.
+    noteForm.addEventListener("submit", function () {
+      var at = noteForm.querySelector("input[name=at_s]");
+      if (at) at.value = (audio.currentTime || 0).toFixed(1);
+    });
+  }
   ["wheel", "touchmove"].forEach(function (name) {
     list.addEventListener(name, function () { userScrolledAt = performance.now(); }, { passive: true });
   });
@@ -329,6 +341,10 @@
   var openMs = performance.now() - t0;
   root.setAttribute("data-ready", "1");
   root.setAttribute("data-open-ms", openMs.toFixed(1));
-  window.heardReplay = { openMs: openMs, seek: seekTo, lines: function () { return utts.length; } };
+  // readyAt: ms from navigation start (request, server render, parse, this script).
+  window.heardReplay = {
+    openMs: openMs, readyAt: performance.now(), seek: seekTo,
+    lines: function () { return utts.length; }
+  };
   if (live) setTimeout(poll, 2000);
 })();

@@ -110,9 +110,10 @@ def seed_call(
     audio: bool = True,
     started_at: float | None = None,
     state: str = "ended",
+    turn_s: float = 6.0,
 ) -> list[Utterance]:
     store.open_call(call_id, agent, "twilio", started_at=started_at)
-    utts = script_utterances(call_id, seconds)
+    utts = script_utterances(call_id, seconds, turn_s)
     with store.session() as s:  # bulk: a 30-minute call has hundreds of lines
         from app.store.models import UtteranceRow, utcnow
 
