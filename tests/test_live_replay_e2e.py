@@ -133,6 +133,25 @@ async def test_replay_cli_streams_a_wav_the_server_stores(
     assert speakers == {"caller", "agent"}
 
 
+async def test_replay_over_the_plain_pcm_socket(live: Live, short_call) -> None:  # type: ignore[no-untyped-def]
+    _, synth = short_call
+    stats = await replay.replay_audio(
+        synth.audio, synth.sample_rate, live.url, call_id="pcm-replay-1", agent="bo",
+        protocol="pcm", speed=4,
+    )  # fmt: skip
+    assert stats.protocol == "pcm" and stats.frames > 0
+    headers = login(live.url, live.user, live.password)
+    async with httpx.AsyncClient(base_url=live.url, headers=headers) as c:
+        for _ in range(100):
+            r = await c.get("/api/calls/pcm-replay-1")
+            if r.status_code == 200 and r.json()["state"] != "live":
+                break
+            await asyncio.sleep(0.1)
+        assert r.json()["source"] == "pcm" and r.json()["agent"] == "bo"
+        transcript = (await c.get("/api/calls/pcm-replay-1/transcript")).json()
+    assert {u["speaker"] for u in transcript["utterances"]} == {"caller", "agent"}
+
+
 async def test_sidebar_requires_sign_in(live: Live) -> None:
     with pytest.raises(websockets.exceptions.InvalidStatus):
         async with websockets.connect(live.url.replace("http", "ws") + "/ws/calls/x"):
