@@ -135,6 +135,12 @@ def test_sidebar_over_twilio_with_scripted_stt(tmp_path: Path, shared_dir: Path)
         assert side.locator('#transcript > li[data-final="0"]').count() == 0
         ids = side.eval_on_selector_all("#transcript > li", "els => els.map(e => e.id)")
         assert len(set(ids)) == n
+        # the transcript overflows its box and stays pinned to the newest line
+        assert side.evaluate(
+            "(() => { const t = document.getElementById('transcript');"
+            " return t.scrollHeight > t.clientHeight"
+            " && t.scrollHeight - t.scrollTop - t.clientHeight < 30; })()"
+        )
         # the call left the queue; the agent's heavy count went up
         sup.wait_for_selector(f"#call-{call_id}", state="detached", timeout=10_000)
         assert sup.locator("#agent-alice .heavy-count").inner_text().strip() == "1"
