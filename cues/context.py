@@ -417,6 +417,7 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\b(?:i'm|i am) (?:crying|sobbing|in tears|falling apart|desperate|panicking)\b",
             r"\b(?:can't stop|been|keep|started) crying\b",
             r"\b(?:losing it|losing my mind|panic attacks?)\b",
+            r"\b(?:in|still in) (?:total |complete )?shock\b",
             r"\b(?:i )?don't know (?:what to do|who to believe|who else to call)\b",
             r"\bcan't (?:take|do) (?:this|it) anymore\b",
             r"\bplease (?:help|tell me)\b",
@@ -450,6 +451,7 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\bmake it quick\b",
             r"\bincompetent\b",
             r"\b(?:idiots?|stupid|morons?|crooks|thieves|clowns|pathetic)\b",
+            r"\b(?:i'm|i am) (?:\w+ )?(?:annoyed|irritated|aggravated|frustrated)\b",
             r"\brip(?:ping)? (?:me|us|people) off\b|\brip-?off\b",
             r"\buseless\b",
             r"\b(?:this|it)(?:'s| is) a joke\b",
@@ -482,6 +484,7 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\bconvinced (?:i|he|she|it) (?:have|has|is)\b",
             r"\bhaven't slept\b",
             r"\b(?:i'm|i am|i feel) (?:so |really |just )?(?:shaky|on edge|sick with worry)\b",
+            r"\bi (?:can't|cannot) (?:afford|pay) (?:this|that|it|\$|\d|\w+ hundred|\w+ thousand)",
             r"\bnot acting right\b",
             r"\bsomething(?:'s| is) (?:really )?wrong\b",
             r"\bwhat does (?:that|this|it) mean\b",
@@ -522,6 +525,8 @@ _REPEAT_CALLER = _rx(
     r"going to|'ve| had| already) (?:call|get back|reach out|fix|send|sent|resend|faxed|fixed|"
     r"take care|taken care)",
     r"\bon the phone (?:all|for) (?:week|day|morning|hours|two hours|three hours)\b",
+    r"\b(?:been )?trying to (?:reach|get (?:a )?hold of) (?:someone|somebody|anyone|you)\b",
+    r"\bnobody (?:ever )?(?:calls|called|gets|got) (?:me )?back\b",
     r"\b(?:said|told me) (?:\w+ ){0,3}(?:it|they|she|he)(?:'d| had| was| were)? (?:shipped|"
     r"mailed|faxed|sent|resent|approved)\b",
     r"\b(?:keeps?|kept) (?:sending|bouncing|transferring|passing) (?:me|us)\b",
@@ -583,6 +588,8 @@ _MED_ACCESS = _rx(
     r"twice a day|once a day|a day|strength|label|covered|sent in|sent over|ship|shipped|"
     r"shipment|delivery|backorder|back order)",
     r"\b(?:my|his|her|the) (?:next )?dose is due\b",
+    r"\b(?:i'm|i am|we're) (?:at|standing at|in line at) the pharmacy\b",
+    r"\b(?:copay|co-pay|savings|discount) card\b",
     r"\bcan i just (?:do|take|stay on|stick with|use) (?:the )?(?:" + _DRUG_NAMES + r")\b",
     r"\b(?:wrong|different) (?:strength|dose|dosage|pill|medication)\b",
     r"\b(?:run|running|ran) out of (?:my )?(?:" + _MED_WORDS + "|" + _DRUG_NAMES + r")",
@@ -616,6 +623,8 @@ _LEGAL = _rx(
     r"\bdeath certificate\b|\bfuneral home needs\b|\bsigned by (?:his|her|the) doctor\b",
     r"\brelease (?:form|of information)\b|\brecords request\b|\bfmla\b|\bworkers'? comp",
     r"\bhipaa (?:violation|complaint|breach)\b|\bprotected by\b",
+    r"\b(?:lose|losing|waive|keep) (?:the|my|your|his|her) right\b",
+    r"\bright to (?:appeal|a hearing|request|dispute|a copy)\b",
 )
 _URGENT_TIMING = _rx(
     r"\b(?:one|only one|my last|the last) (?:pen|dose|shot|pill|injection|vial|syringe) left\b",
@@ -625,6 +634,7 @@ _URGENT_TIMING = _rx(
     r"\b(?:chemo|treatment|infusion|surgery|dialysis)\b.{0,60}\bon hold\b",
     r"\bon hold\b.{0,60}\b(?:chemo|treatment|infusion|surgery|dialysis)\b",
     r"\bdeadline\b",
+    r"\b(?:a|one|two|half a) days?(?:'s)? (?:left|worth)\b",
     r"\b(?:marking|mark|flag|flagging) (?:it|this) (?:as )?urgent\b",
     r"\burgent (?:review|appeal|request)\b",
 )
@@ -662,6 +672,10 @@ _CARE_ACCESS = _rx(
     r"\b(?:used up|ran out of|run out of|out of) (?:my |all (?:of )?my )?(?:\w+ )?(?:visits|"
     r"sessions)\b",
     r"\bwon't (?:pay|cover) (?:for )?(?:any )?(?:more|the rest)\b",
+    r"\b(?:surgery|procedure|scan|mri|ct|test|treatment|referral|therapy|operation) (?:got |was |"
+    r"has been |is )?(?:denied|rejected|refused)\b",
+    r"\b(?:oxygen|equipment|supplies|wheelchair|cpap|walker|delivery)\b.{0,60}\b(?:never "
+    r"(?:showed|came|arrived)|didn't (?:come|show|arrive)|hasn't (?:come|arrived))",
     r"\b(?:missed|missing|miss) (?:\w+ ){0,2}(?:sessions?|appointments?|treatments?|dialysis|"
     r"chemo|infusions?|therap(?:y|ies))\b",
     r"\b(?:study|test|scan|procedure|surgery|visit)\b.{0,60}\b(?:called off|was off|"
@@ -746,6 +760,12 @@ _HEAVY_CALLER = _rx(
     r"\b(?:is|he's|she's) dying\b|\bterminal\b|\bend of life\b",
     r"\b(?:weeks|months|days) to live\b",
     r"\bstillborn\b|\bmiscarri(?:age|ed)\b",
+    # bad news the caller just got ("the biopsy showed lymphoma"), not a fear of it
+    r"\b(?:biopsy|scan|results?|tests?|mri|ct|pathology) (?:showed|shows|came back|found|"
+    r"confirmed) (?:\w+ ){0,2}(?:cancer|lymphoma|leukemia|tumou?r|malignan\w*|melanoma|"
+    r"carcinoma|sarcoma|metasta\w*)",
+    r"\b(?:diagnosed|told me) (?:\w+ ){0,4}(?:cancer|lymphoma|leukemia|malignan\w*|"
+    r"melanoma|carcinoma|sarcoma|metasta\w*|als|dementia|alzheimer's)\b",
 )
 _BAD_NEWS_AGENT = _rx(
     r"\b(?:i'm|i am) (?:so )?sorry to (?:tell|have to tell|say|inform)\b",
@@ -863,6 +883,13 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept("case management", None, r"case management", r"social work(?:er)?s?"),
     _dept("patient accounts", None, r"patient accounts?", r"business office"),
     _dept("privacy office", "privacy office", r"privacy (?:office|officer|team|department)"),
+    _dept("appeals", None, r"appeals? (?:coordinator|department|team|office|unit)"),
+    _dept(
+        "navigator",
+        None,
+        r"(?:nurse|patient) navigators?",
+        r"care (?:coordinator|coordination|manager|management)",
+    ),
     _dept(
         "interpreter services",
         "interpreter services",
@@ -911,11 +938,11 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept("optometry", "optometry", r"optometry", r"optometrists?", specialty=True),
     _dept(
         "allergy",
-        "allergy",
+        None,
         r"allergy(?: and immunology| clinic| office| department)",
         r"allergists?",
         specialty=True,
-        greeting=(r"allergy",),
+        greeting=(r"allergy(?: and (?:asthma|immunology))?",),
     ),
     _dept("dermatology", "dermatology", r"dermatology", r"dermatologists?", specialty=True),
     _dept("podiatry", "podiatry", r"podiatry", r"podiatrists?", specialty=True),
