@@ -540,3 +540,28 @@ def test_agent_home_lists_own_live_calls_as_they_come(server: LiveServer) -> Non
         page.wait_for_selector("#ws-state.conn--open")
         publish(server, CallEnded("CAhome01", "alice", "ended"))
         page.wait_for_selector("#call-status.status--ended")
+
+
+def test_a_lagging_sidebar_reconnects_and_is_made_whole(server: LiveServer) -> None:
+    """The bus cuts off a subscriber that fell too far behind (close 1013); the ws
+    extension reconnects and the new socket's snapshot carries what was missed."""
+    from dataclasses import replace
+
+    with chromium() as browser:
+        page = open_page(browser, server, "alice", "/agent/calls/call-1")
+        states = server.app.state.states
+        missed = utt(9, "a final this browser never got pushed", start=90.0, call_id="call-1")
+        states["call-1"] = replace(
+            states["call-1"], utterances=(*states["call-1"].utterances, missed)
+        )
+        bus = server.app.state.bus
+
+        def flood() -> None:  # finals pile past the subscriber's hard limit in one loop turn
+            for i in range(100, 100 + 32 * 8 + 5):
+                bus.publish(UtteranceEvent(utt(i, "x", start=100.0 + i, call_id="call-1")))
+
+        server.call(flood)
+        page.wait_for_selector("#utt-caller-9", timeout=15_000)
+        page.wait_for_selector("#ws-state.conn--open")
+        assert page.locator("#cue-orient").count() == 1
+        assert page.locator("#utt-caller-100").count() == 0  # the snapshot replaced the transcript

@@ -327,3 +327,13 @@ def test_a_call_opened_early_that_starts_as_someone_elses_is_cut_off(client: Tes
         got = ws.receive_text()
         got += "" if "after the transfer" in got else ws.receive_text()
         assert "after the transfer" in got
+
+
+def test_server_shutdown_closes_sidebars_with_restart_so_they_reconnect(client: TestClient) -> None:
+    with client.websocket_connect("/ws/calls/call-1", headers=AS["alice"]) as ws:
+        ws.receive_text()
+        bus: Bus = client.app.state.bus  # type: ignore[attr-defined]
+        client.portal.call(bus.close)  # type: ignore[union-attr]
+        with pytest.raises(WebSocketDisconnect) as e:
+            ws.receive_text()
+        assert e.value.code == 1012  # the htmx ws extension reconnects on 1012, not on 1000

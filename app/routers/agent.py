@@ -63,6 +63,8 @@ SidebarSource = Callable[[Any, str], Awaitable[SidebarState | None]]
 MAX_BATCH = 64
 #: Close code for "you fell behind, reconnect" (RFC 6455 1013: try again later).
 CLOSE_LAGGED = 1013
+#: Close code when the server shuts down (RFC 6455 1012: service restart).
+CLOSE_RESTART = 1012
 
 
 async def load_sidebar_state(app: Any, call_id: str) -> SidebarState | None:
@@ -241,7 +243,11 @@ async def serve_stream(
                     "sidebar subscriber lagged; closing for reconnect", extra={"topic": sub.topic}
                 )
                 await _close(websocket, CLOSE_LAGGED, "lagged: reconnect")
-            elif exc is not None and not isinstance(exc, WebSocketDisconnect | StopAsyncIteration):
+            elif isinstance(exc, StopAsyncIteration):
+                # The bus closed: the server is shutting down. 1012 makes the ws
+                # extension reconnect (it does not on 1000) and resnapshot.
+                await _close(websocket, CLOSE_RESTART, "server restarting")
+            elif exc is not None and not isinstance(exc, WebSocketDisconnect):
                 raise exc
     except WebSocketDisconnect:
         pass
