@@ -30,7 +30,9 @@ The fields follow ``../shared/CUES.md``:
   only explain a blockage owned by someone else (an insurer's pending review or denial,
   a separate company, a clinic that is full, a result only another office can discuss).
   Once false it stays false.
-- ``heavy``: urgent risk or abuse raised, grief or bad news, or sustained distress.
+- ``heavy``: urgent risk or abuse raised (or the agent sending the caller to 911, or
+  setting a boundary), grief, crying or bad news, or sustained distress (distress in
+  two caller utterances; one distressed moment is not enough).
 
 Evidence (``tracker.evidence``) maps a field to the spans that set it: keys
 ``arrival``, ``repeat_contact``, ``departments``, ``resolvable``, ``heavy`` and one
@@ -1100,7 +1102,7 @@ class ContextTracker:
                     self._note("arrival", utt, hit)
             st.arrival_scores = scores
             ctx = replace(ctx, arrival=self._arrival(scores))
-            if ctx.arrival == "grieving" or ctx.arrival == "distressed":
+            if ctx.arrival == "grieving":
                 ctx = self._heavy(ctx, utt, None)
 
         if not ctx.repeat_contact:
@@ -1112,10 +1114,14 @@ class ContextTracker:
         ctx = self._stakes(utt, text, ctx, caller=True)
 
         m = _find(_HEAVY_CALLER, text, self._present)
+        if m is not None:  # crying, loss, bad news: heavy at once
+            ctx = self._heavy(ctx, utt, m)
+        # Distress is heavy when it is sustained: two utterances of it, not one.
+        m = _find(_ARRIVAL_PATTERNS[1][2], text, self._present)
         if m is not None:
             st.distress_hits += 1
-            self._note("heavy", utt, m)
-            ctx = self._heavy(ctx, utt, m)
+            if st.distress_hits >= 2:
+                ctx = self._heavy(ctx, utt, m)
         if not ctx.heavy:
             m = _ARRIVAL_PATTERNS[0][2].search(text, self._present)  # grief, at any point
             if m is not None and not _negated(text, m.start()):
