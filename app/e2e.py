@@ -266,6 +266,11 @@ def ws_url(base: str, path: str) -> str:
     raise E2EError(f"not an http(s) or ws(s) URL: {base!r}")
 
 
+#: Reconnects of a sidebar websocket the server closed mid-call (e.g. 1013 lagged),
+#: as the htmx ws extension would; the snapshot on reconnect carries missed cards.
+MAX_RECONNECTS = 5
+
+
 async def listen_sidebar(
     base: str,
     outcome: CallOutcome,
@@ -275,41 +280,54 @@ async def listen_sidebar(
 ) -> None:
     """Read the call's sidebar websocket until ``stop``; record each kind's first card."""
     url = ws_url(base, f"/ws/calls/{outcome.call_id}")
+    stopper = asyncio.create_task(stop.wait())
     try:
-        ws = await websockets.connect(url, additional_headers=headers, max_size=8 << 20)
-    except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-        raise E2EError(f"cannot open the sidebar {url}: {exc}") from exc
-    try:
-        async with ws:
-            stopper = asyncio.create_task(stop.wait())
-            first = True
-            while True:
-                recv = asyncio.create_task(ws.recv())
-                done, _ = await asyncio.wait({recv, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                if recv not in done:
-                    recv.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                        await recv
-                    break
-                message = recv.result()
-                now = time.monotonic()
-                if first:  # the snapshot: subscribed, the call may start
-                    ready.set()
-                    first = False
-                text = message if isinstance(message, str) else message.decode("utf-8", "replace")
-                cards, lines = parse_fragment(text)
-                for card in cards:
-                    if card.kind and card.kind not in outcome.first_seen:
-                        outcome.first_seen[card.kind] = (now, card)
-                for line in lines:
-                    if line.final:
-                        outcome.finals.add((line.speaker, line.seq))
-            stopper.cancel()
-    except ConnectionClosed as exc:
-        if not stop.is_set():
-            raise E2EError(f"sidebar websocket closed early: {exc}") from exc
+        for attempt in range(MAX_RECONNECTS + 1):
+            try:
+                ws = await websockets.connect(url, additional_headers=headers, max_size=8 << 20)
+            except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+                raise E2EError(f"cannot open the sidebar {url}: {exc}") from exc
+            try:
+                async with ws:
+                    await _read_sidebar(ws, outcome, ready, stopper)
+                return  # stopped
+            except ConnectionClosed as exc:
+                if stop.is_set():
+                    return
+                if attempt == MAX_RECONNECTS:
+                    raise E2EError(f"sidebar websocket closed early: {exc}") from exc
+                await asyncio.sleep(0.2)
     finally:
+        stopper.cancel()
         ready.set()
+
+
+async def _read_sidebar(
+    ws: websockets.ClientConnection,
+    outcome: CallOutcome,
+    ready: asyncio.Event,
+    stopper: asyncio.Task[Any],
+) -> None:
+    """Read messages until ``stopper`` completes (ConnectionClosed if the server closes)."""
+    while True:
+        recv = asyncio.create_task(ws.recv())
+        done, _ = await asyncio.wait({recv, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if recv not in done:
+            recv.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await recv
+            return
+        message = recv.result()
+        now = time.monotonic()
+        ready.set()  # the snapshot came: subscribed, the call may start
+        text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+        cards, lines = parse_fragment(text)
+        for card in cards:
+            if card.kind and card.kind not in outcome.first_seen:
+                outcome.first_seen[card.kind] = (now, card)
+        for line in lines:
+            if line.final:
+                outcome.finals.add((line.speaker, line.seq))
 
 
 async def fetch_context(base: str, call_id: str, headers: dict[str, str]) -> CallContext:

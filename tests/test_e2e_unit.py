@@ -209,3 +209,50 @@ def test_ws_url() -> None:
     assert ws_url("http://127.0.0.1:8000", "/ws/calls/x") == "ws://127.0.0.1:8000/ws/calls/x"
     assert ws_url("https://h.example/any", "/ws/calls/x") == "wss://h.example/ws/calls/x"
     assert ws_url("ws://h:1", "/ws/calls/x") == "ws://h:1/ws/calls/x"
+
+
+async def test_listener_reconnects_after_a_lagged_close() -> None:
+    """A sidebar socket closed with 1013 is reopened; the new snapshot's cards count."""
+    import asyncio
+
+    from websockets.asyncio.server import ServerConnection, serve
+
+    from app.e2e import listen_sidebar
+
+    stream = render.SidebarStream()
+    connections: list[str] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        assert ws.request is not None
+        connections.append(ws.request.path)
+        if len(connections) == 1:
+            await ws.send("<div id='cues'></div>")  # snapshot
+            await ws.send(stream.cue(_cue("own_it", 3.0)))
+            await ws.close(1013, "lagged: reconnect")
+            return
+        state = render.SidebarState(
+            header=render.CallHeader(call_id="call-1", agent="ann"),
+            cues=(_cue("own_it", 3.0), _cue("subtext_fear", 5.9)),
+        )
+        await ws.send(render.SidebarStream().snapshot(state))
+        await ws.wait_closed()
+
+    server = await serve(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    outcome = _outcome({})
+    ready, stop = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(listen_sidebar(f"http://127.0.0.1:{port}", outcome, {}, ready, stop))
+    try:
+        await asyncio.wait_for(ready.wait(), 5)
+        for _ in range(100):
+            if "subtext_fear" in outcome.first_seen:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert connections == ["/ws/calls/call-1", "/ws/calls/call-1"]
+    assert set(outcome.first_seen) == {"own_it", "subtext_fear"}
+    assert outcome.first_seen["own_it"][0] < outcome.first_seen["subtext_fear"][0]
