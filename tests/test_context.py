@@ -400,3 +400,55 @@ def test_whole_context_of_some_calls(name: str) -> None:
     assert got.resolvable == exp.resolvable
     assert got.heavy == exp.heavy
     assert set(got.departments) >= set(exp.departments or ())
+
+
+# ------------------------------------------------------- behaviours found held out
+
+
+def test_one_distressed_moment_is_not_heavy_but_sustained_distress_is() -> None:
+    once = call(GREETING, ("caller", "I'm out of my meds and I'm losing it."), ("agent", "Okay."))
+    assert once.arrival == "distressed"
+    assert once.heavy is False
+    twice = call(
+        GREETING,
+        ("caller", "I'm freaking out, I don't know what to do."),
+        ("agent", "I'm here."),
+        ("caller", "I'm panicking, please help me."),
+    )
+    assert twice.heavy is True
+
+
+def test_bad_news_the_caller_just_got_is_heavy_a_fear_is_not() -> None:
+    news = call(GREETING, ("caller", "My doctor told me the biopsy showed lymphoma."))
+    fear = call(GREETING, ("caller", "I've been googling and now I'm convinced I have leukemia."))
+    assert news.heavy is True
+    assert fear.heavy is False
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        # an insurer by name, acting in the issue, is the insurance
+        ([("agent", "I'm resubmitting the claim to Cigna today.")], ("insurance",)),
+        ([("agent", "You're on the Humana HMO, so it needed an authorization.")], ()),
+        # a public payer is named as said when it acts
+        ([("caller", "Medicaid says they never got anything.")], ("medicaid",)),
+        ([("agent", "It's cheaper for people on Medicare Part D.")], ("medicare part d",)),
+        # offered, negated or a place: not a department involved
+        ([("agent", "If you need anything tonight, our nurse line is open.")], ()),
+        ([("agent", "I'm putting a hold so nothing goes to collections.")], ()),
+        ([("agent", "She'll meet you at the front desk.")], ()),
+        ([("agent", "Call their front desk if so.")], ()),
+    ],
+)
+def test_departments_involved_or_not(
+    turns: Sequence[tuple[str, str]], expected: tuple[str, ...]
+) -> None:
+    assert call(GREETING, ("caller", "Hi."), *turns).departments == expected
+
+
+def test_practice_names_count_in_the_greeting_only() -> None:
+    greeting = call(("agent", "Summit Physical Therapy, this is Ellie."), ("caller", "Hi."))
+    assert greeting.departments == ("physical therapy",)
+    later = call(GREETING, ("caller", "My records should have the physical therapy, all of it."))
+    assert "physical therapy" not in later.departments
