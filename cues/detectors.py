@@ -136,7 +136,22 @@ def detect(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:
 
 
 def detect_heavy(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:
-    """Caller words that make the call heavy (bereavement, sustained distress)."""
-    if spec.heavy is None or not spec.heavy.triggers:
-        return None
-    return match_triggers(spec.heavy.triggers, a, playbook, spec.kind)
+    """The first caller words in ``a`` that make a call heavy (ignores ``turns``)."""
+    found = heavy_matches(spec, a, playbook)
+    return found[0][1] if found else None
+
+
+def heavy_matches(spec: KindSpec, a: Analysed, playbook: Playbook) -> list[tuple[Trigger, Match]]:
+    """Every heavy trigger that matches ``a`` (bereavement, distress), with its match.
+
+    The engine counts the turns of each: a trigger with ``turns: 2`` (sustained
+    distress) makes the call heavy only on its second distinct utterance.
+    """
+    if spec.heavy is None:
+        return []
+    out: list[tuple[Trigger, Match]] = []
+    for trigger in spec.heavy.triggers:
+        m = match_trigger(trigger, a, playbook, spec.kind)
+        if m is not None:
+            out.append((trigger, m))
+    return out

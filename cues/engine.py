@@ -25,7 +25,7 @@ import math
 from dataclasses import replace
 
 from cues.context import ContextTracker
-from cues.detectors import Match, detect, detect_heavy
+from cues.detectors import Match, detect, heavy_matches
 from cues.playbook import KindSpec, Playbook, default_playbook
 from cues.rubric import score_rubric
 from cues.text import Analysed, analyse, looks_english
@@ -70,6 +70,7 @@ class CueEngine:
         self._turn = 0
         self._clock = 0.0
         self._heavy: Evidence | None = None  # what made the call heavy, first seen
+        self._heavy_hits: dict[str, int] = {}  # heavy trigger -> utterances matched
         self._last: Utterance | None = None
         self._ended = False
 
@@ -145,9 +146,12 @@ class CueEngine:
                     continue
                 events.append(self._raise(spec, hit, a, utt, turn))
             if utt.speaker == "caller" and self._heavy is None:
-                heavy_hit = detect_heavy(self._reset_spec, a, self._pb)
-                if heavy_hit is not None:
-                    self._heavy = self._evidence(heavy_hit, a, utt)
+                for trigger, heavy_hit in heavy_matches(self._reset_spec, a, self._pb):
+                    hits = self._heavy_hits.get(trigger.name, 0) + 1
+                    self._heavy_hits[trigger.name] = hits
+                    if hits >= trigger.turns:
+                        self._heavy = self._evidence(heavy_hit, a, utt)
+                        break
             if self._heavy is None and self._reset_spec.heavy is not None:
                 for kind in self._reset_spec.heavy.kinds & self._cues.keys():
                     self._heavy = self._cues[kind].evidence
@@ -159,23 +163,19 @@ class CueEngine:
         return events
 
     def end_call(self) -> list[EngineEvent]:
-        """The call is over: raise ``take_a_reset`` if it was heavy. Idempotent."""
+        """The call is over: raise ``take_a_reset`` if it was heavy. Idempotent.
+
+        Heavy here is the engine's own reading (urgent_risk or abuse raised, a death,
+        distress in two or more caller turns: the playbook's ``heavy``), so the card
+        always has evidence; the context's ``heavy`` also includes it.
+        """
         if self._ended:
             return []
         self._ended = True
-        if not self.context.heavy or "take_a_reset" in self._cues:
+        evidence = self._heavy
+        if evidence is None or "take_a_reset" in self._cues:
             return []
         spec = self._reset_spec
-        evidence = self._heavy
-        if evidence is None:  # heavy by the context tracker's reading alone
-            last = self._last
-            evidence = Evidence(
-                utterance_id=last.id if last else f"{self.call_id}:end",
-                speaker=last.speaker if last else "caller",
-                quote="",
-                start=self._clock,
-                end=self._clock,
-            )
         cue = Cue(
             id=self._cue_id("take_a_reset"),
             call_id=self.call_id,

@@ -172,6 +172,9 @@ class Trigger:
     unless: Rx | None = None
     unless_utterance: Rx | None = None
     mask_doses: bool = True
+    #: distinct utterances that must match before it counts (take_a_reset's
+    #: "sustained" distress); 1 for ordinary triggers
+    turns: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +363,7 @@ _TRIGGER_FIELDS = {
     "unless",
     "unless_utterance",
     "mask_doses",
+    "turns",
 }
 
 
@@ -388,7 +392,17 @@ def _trigger(r: _Reader, node: yaml.Node, kind: str) -> Trigger:
         unless=guard("unless"),
         unless_utterance=guard("unless_utterance"),
         mask_doses=flag("mask_doses", True),
+        turns=_turns(r, f, kind, name),
     )
+
+
+def _turns(r: _Reader, f: dict[str, tuple[yaml.Node, yaml.Node]], kind: str, name: str) -> int:
+    if "turns" not in f:
+        return 1
+    v = r.value(f["turns"][1])
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 20:
+        raise r.fail(f["turns"][1], f"{kind}.{name}.turns must be a whole number from 1 to 20")
+    return v
 
 
 def _triggers(r: _Reader, node: yaml.Node, kind: str) -> tuple[Trigger, ...]:

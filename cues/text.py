@@ -208,12 +208,16 @@ def is_negated(a: Analysed, start: int, negators: frozenset[str], window: int = 
 
     "no chest pain or anything", "I'm not worried", "nothing like that": the
     negator precedes the trigger within a short window and the same sentence.
-    Contractions ("don't", "isn't") count through their "n't". Not negations:
+    Contractions ("don't", "isn't") count through their "n't"; a comma ends the
+    scope. Not negations:
     an interjection ("oh no, he can't breathe", "no, I'm scared") and a negated
     verb of knowing ("I don't know how many he took").
     """
     span = a.sentence_of(start)
     region = a.norm[span.start : start]
+    comma = region.rfind(",")
+    if comma >= 0:  # "I can't stop crying, I'm so afraid": scope ends at the comma
+        region = region[comma + 1 :]
     tokens = list(_WORD.finditer(region))[-window:]
     for i, tok in enumerate(tokens):
         w = tok.group()
