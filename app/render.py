@@ -309,8 +309,9 @@ class SidebarStream:
     nothing (``""``), so the screen never steps back.
     """
 
-    def __init__(self, *, read_only: bool = False) -> None:
+    def __init__(self, *, read_only: bool = False, username: str = "") -> None:
         self.read_only = read_only
+        self.username = username  # whose answers show on the cards ("" = anyone's)
         self._cues: dict[str, int] = {}  # kind -> refreshed count on screen
         self._lines: dict[str, bool] = {}  # "speaker-seq" -> final on screen
         self._feedback: dict[str, str] = {}  # cue id -> verdict
@@ -350,8 +351,10 @@ class SidebarStream:
         verdict = self._feedback.get(cue.id, "")
         return cue_card(cue, read_only=self.read_only, oob=oob, fresh=True, verdict=verdict)
 
-    def feedback(self, cue_id: str, verdict: str) -> str:
-        """Someone answered on a card: show the verdict on it (every open sidebar)."""
+    def feedback(self, cue_id: str, verdict: str, by: str = "") -> str:
+        """This browser's person answered on a card (maybe from another tab): show it."""
+        if self.username and by and by != self.username:
+            return ""
         self._feedback[cue_id] = verdict
         cue = self._by_id.get(cue_id)
         if cue is None or self.read_only:

@@ -44,6 +44,16 @@
     if (m) e.detail.headers["X-CSRF-Token"] = decodeURIComponent(m[1]);
   });
 
+  // CSRF (app/security/csrf.py): echo the heard_csrf cookie in every htmx request.
+  function cookie(name) {
+    var m = document.cookie.match(new RegExp("(?:^|;\\s*)" + name + "=([^;]*)"));
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  document.addEventListener("htmx:configRequest", function (e) {
+    var token = cookie("heard_csrf");
+    if (token) e.detail.headers["X-CSRF-Token"] = token;
+  });
+
   // Feedback buttons: remember the verdict on the card (CSS shows it).
   document.addEventListener("htmx:afterRequest", function (e) {
     var btn = e.detail.elt;

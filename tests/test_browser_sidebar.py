@@ -74,6 +74,7 @@ def real_cue(
 def add_fake_api(app: FastAPI) -> None:
     """What sits above the sidebar on the server: the feedback API and browser ingest."""
     app.state.feedback = []
+    app.state.csrf_seen = []
     app.state.ingest = []
 
     @app.post("/api/calls/{call_id}/cues/{cue_id:path}/feedback", status_code=204)
@@ -81,6 +82,7 @@ def add_fake_api(app: FastAPI) -> None:
         request: Request, call_id: str, cue_id: str, verdict: str = Form()
     ) -> Response:
         request.app.state.feedback.append((call_id, cue_id, verdict))
+        request.app.state.csrf_seen.append(request.headers.get("x-csrf-token"))
         request.app.state.bus.publish(FeedbackGiven(call_id, cue_id, verdict, "alice"))  # type: ignore[arg-type]
         return Response(status_code=204)
 
@@ -146,7 +148,12 @@ def open_page(
         viewport={"width": viewport[0], "height": viewport[1]},
         device_scale_factor=2 if os.environ.get("HEARD_SCREENSHOTS") else 1,
     )
-    ctx.add_cookies([{"name": "u", "value": user, "url": srv.url}])
+    ctx.add_cookies(
+        [
+            {"name": "u", "value": user, "url": srv.url},
+            {"name": "heard_csrf", "value": f"csrf-of-{user}", "url": srv.url},
+        ]
+    )
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -225,6 +232,7 @@ def test_sidebar_live_cards_transcript_feedback_alert(server: LiveServer) -> Non
         first.get_by_role("button", name="Used it").click()
         page.wait_for_selector('#fb-close_the_loop[data-verdict="used"]')
         assert server.app.state.feedback == [("call-1", "call-1:close_the_loop", "used")]
+        assert server.app.state.csrf_seen == ["csrf-of-alice"]  # heard.js echoes the cookie
 
         # the older card is refreshed in place, not duplicated, and keeps its position
         publish(

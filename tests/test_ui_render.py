@@ -304,3 +304,11 @@ def test_capture_button_only_for_calls_not_fed_by_a_phone_system() -> None:
         )
         assert ('id="capture-btn"' in page) is shown, source
         assert ("/static/capture.js" in page) is shown, source
+
+
+def test_only_this_persons_answers_show() -> None:
+    c = cue("orient")
+    s = SidebarStream(username="alice")
+    s.snapshot(_state(cues=(c,)))
+    assert s.feedback(c.id, "not_helpful", by="sam") == ""
+    assert "data-verdict" in s.feedback(c.id, "used", by="alice")

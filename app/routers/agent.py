@@ -31,6 +31,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, status
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from app import render
@@ -82,6 +83,22 @@ async def load_sidebar_state(app: Any, call_id: str) -> SidebarState | None:
     return SidebarState(header=live.header, context=live.context, cues=tuple(live.alerts.values()))
 
 
+async def with_feedback(app: Any, state: SidebarState, username: str) -> SidebarState:
+    """Mark the cards this person already answered (stored answers, e.g. before a reload)."""
+    store = getattr(app.state, "store", None)
+    if store is None or not state.cues or not hasattr(store, "cues"):
+        return state
+    try:
+        stored = await asyncio.to_thread(store.cues, state.header.call_id)
+    except (SQLAlchemyError, OSError):
+        log.warning("could not read stored feedback", exc_info=True)
+        return state
+    mine = {
+        sc.cue.id: sc.feedback[username] for sc in stored if username in getattr(sc, "feedback", {})
+    }
+    return replace(state, feedback={**state.feedback, **mine}) if mine else state
+
+
 def _bus(app: Any) -> Bus:
     bus: Bus | None = getattr(app.state, "bus", None)
     if bus is None:
@@ -130,6 +147,8 @@ async def sidebar(
         state = SidebarState(header=CallHeader(call_id=call_id, agent=principal.username))
     if _read_only(principal, state, view):
         state = replace(state, read_only=True)
+    else:
+        state = await with_feedback(request.app, state, principal.username)
     name = principal.display_name or principal.username
     return HTMLResponse(render.sidebar_page(state, principal_name=name))
 
@@ -162,7 +181,7 @@ def render_event(stream: SidebarStream, header: CallHeader, event: Event) -> tup
     if isinstance(event, ContextEvent):
         return stream.context(event.context), header
     if isinstance(event, FeedbackGiven):
-        return stream.feedback(event.cue_id, event.verdict), header
+        return stream.feedback(event.cue_id, event.verdict, by=event.username), header
     if isinstance(event, CallStarted):
         header = CallHeader(event.call_id, event.agent, event.started_at, "live", event.source)
         return stream.status(header), header
@@ -282,7 +301,10 @@ async def call_socket(
     unclaimed = state is None
     if state is None:
         state = SidebarState(header=CallHeader(call_id=call_id, agent=principal.username))
-    stream = SidebarStream(read_only=_read_only(principal, state, view))
+    read_only = _read_only(principal, state, view)
+    if not read_only:
+        state = await with_feedback(websocket.app, state, principal.username)
+    stream = SidebarStream(read_only=read_only, username=principal.username)
     snapshot = stream.snapshot(state)
     header = state.header
     staff = bool(principal.roles & {"supervisor", "admin"})
