@@ -196,3 +196,46 @@ def test_demo_serves_a_replayed_call_until_interrupted(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_signed_twilio_replay_is_admitted_and_a_wrong_token_refused(tmp_path: Path) -> None:
+    """Against a server that checks X-Twilio-Signature (speech engine faked: auth only)."""
+    from app.main import create_app
+    from app.settings import load_settings
+
+    port = free_port()
+    settings = load_settings(
+        None, data_dir=tmp_path, port=port, transcription={"engine": "fake"},
+        twilio_auth_token="tw-secret", allow_unauthenticated_ingest=False,
+    )  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline
+            time.sleep(0.05)
+        import numpy as np
+
+        audio = np.zeros((16000, 2), np.float32)
+        url = f"http://127.0.0.1:{port}"
+        stats = asyncio.run(
+            replay.replay_audio(
+                audio, 16000, url, call_id="signed-1", speed=10, twilio_auth_token="tw-secret"
+            )
+        )
+        assert stats.frames == 50
+        with pytest.raises(replay.ReplayError):
+            asyncio.run(
+                replay.replay_audio(
+                    audio, 16000, url, call_id="signed-2", speed=10, twilio_auth_token="wrong"
+                )
+            )
+        with pytest.raises(replay.ReplayError):
+            asyncio.run(replay.replay_audio(audio, 16000, url, call_id="signed-3", speed=10))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
