@@ -60,8 +60,10 @@ def test_replay_opens_a_30_minute_call_and_seeks_by_cue_marker(tmp_path: Path) -
             _wait(page, "document.getElementById('replay').dataset.ready === '1'")
             ready_at = page.evaluate("window.heardReplay.readyAt")
             script_ms = page.evaluate("window.heardReplay.openMs")
-            print(f"\nreplay open, 30-min call, {len(utts)} lines: {ready_at:.0f} ms from "
-                  f"navigation start ({script_ms:.0f} ms in replay.js)")
+            print(
+                f"\nreplay open, 30-min call, {len(utts)} lines: {ready_at:.0f} ms from "
+                f"navigation start ({script_ms:.0f} ms in replay.js)"
+            )
             assert page.locator("#rp-lines li").count() == len(utts)
             markers = page.locator(".tl-marker")
             assert markers.count() == 5
@@ -72,7 +74,9 @@ def test_replay_opens_a_30_minute_call_and_seeks_by_cue_marker(tmp_path: Path) -
             target = float(marker.get_attribute("data-seek") or "nan")
             assert target > 300  # well into the call: a real seek, not the start
             marker.click()
-            _wait(page, f"Math.abs(document.getElementById('player').currentTime - {target}) < 0.05")
+            _wait(
+                page, f"Math.abs(document.getElementById('player').currentTime - {target}) < 0.05"
+            )
             current = page.locator("#rp-lines li.current")
             assert current.count() == 1
             assert abs(float(current.get_attribute("data-start") or "nan") - target) < 0.01
@@ -90,11 +94,18 @@ def test_replay_opens_a_30_minute_call_and_seeks_by_cue_marker(tmp_path: Path) -
             far.scroll_into_view_if_needed()
             far_start = float(far.get_attribute("data-start") or "nan")
             far.click()
-            _wait(page, f"Math.abs(document.getElementById('player').currentTime - {far_start}) < 0.05")
-            assert page.locator("#rp-lines li.current").get_attribute("id") == far.get_attribute("id")
+            _wait(
+                page,
+                f"Math.abs(document.getElementById('player').currentTime - {far_start}) < 0.05",
+            )
+            assert page.locator("#rp-lines li.current").get_attribute("id") == far.get_attribute(
+                "id"
+            )
 
             # Playing moves the highlight word by word (muted: no sound device needed).
-            page.evaluate("p => { p.muted = true; p.play(); }", page.locator("#player").element_handle())
+            page.evaluate(
+                "p => { p.muted = true; p.play(); }", page.locator("#player").element_handle()
+            )
             _wait(page, "document.querySelector('#rp-lines li.current .rp-w.now') !== null")
             page.evaluate("document.getElementById('player').pause()")
 

@@ -120,8 +120,13 @@ def seed_call(
         for u in utts:
             s.add(
                 UtteranceRow(
-                    call_id=u.call_id, speaker=u.speaker, seq=u.seq, text=u.text, start=u.start,
-                    end=u.end, confidence=0.9,
+                    call_id=u.call_id,
+                    speaker=u.speaker,
+                    seq=u.seq,
+                    text=u.text,
+                    start=u.start,
+                    end=u.end,
+                    confidence=0.9,
                     words=[[w.text, w.start, w.end, w.confidence] for w in u.words],
                     created_at=utcnow(),
                 )
@@ -133,7 +138,9 @@ def seed_call(
         u = pool[min(len(pool) - 1, (j + 1) * len(pool) // (len(kinds) + 1))]
         store.upsert_cue(cue_for(call_id, kind, u, "urgent" if kind == "urgent_risk" else "info"))
     store.set_context(call_id, context or CallContext())
-    store.set_rubric(call_id, rubric(*scores) if scores else None, heavy=bool(context and context.heavy))
+    store.set_rubric(
+        call_id, rubric(*scores) if scores else None, heavy=bool(context and context.heavy)
+    )
     if audio:
         write_audio(store, call_id, seconds)
     if state != "live":
