@@ -32,7 +32,7 @@ turns:
   - agent: "Sure, can I have your name and date of birth?"
   - caller: "Are you stupid or something? You people are useless idiots."
     cues: [abuse]
-  - agent: "I want to help, and I need you to keep it respectful. I've sent the refill to your pharmacy."
+  - agent: "I want to help; please keep it respectful. I've sent the refill to your pharmacy."
   - caller: "Fine. Bye."
     cues: [take_a_reset]
 call:
