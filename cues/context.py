@@ -444,7 +444,7 @@ _ARRIVAL_PATTERNS: Final[tuple[tuple[Arrival, float, Gated], ...]] = (
             r"\bunacceptable\b",
             r"\bgarbage\b",
             r"\bscam\b",
-            r"\bsick (?:and tired )?of (?:this|it)\b",
+            r"\bsick (?:and tired )?of (?:this|it|being|having|calling|dealing|chasing)\b",
             r"\bso (?:done|fed up)\b",
             r"\bfed up\b",
             r"\byou people\b",
@@ -550,7 +550,7 @@ _REPEAT_AGENT = _rx(
 _MED_WORDS = (
     r"refills?|prescriptions?|prescribed|pills?|meds\b|medications?|medicines?|inhaler|"
     r"insulin|milligrams?|micrograms?|\d+ ?mg\b|dose|doses|dosage|puffs?|tablets?|"
-    r"pharmacy|pharmacist|generic"
+    r"pharmacy|pharmacist|generic|(?:eye )?drops|pens?|injections?|patch(?:es)?|vials?"
 )
 # A small formulary of commonly named drugs; suffixes catch most of the rest.
 _DRUG_NAMES = (
@@ -562,6 +562,10 @@ _DRUG_NAMES = (
     r"metoprolol|losartan|hydrochlorothiazide|furosemide|albuterol|symbicort|advair|"
     r"breyna|humira|amjevita|enbrel|stelara|adderall|ritalin|omeprazole|pantoprazole|"
     r"lantus|humalog|novolog|basaglar|tresiba|levemir|trulicity|victoza|farxiga|"
+    r"tacrolimus|prograf|cyclosporine|mycophenolate|cellcept|heparin|lovenox|digoxin|"
+    r"amiodarone|levetiracetam|keppra|phenytoin|carbamazepine|depakote|topiramate|"
+    r"sumatriptan|hydroxychloroquine|plaquenil|biktarvy|truvada|methadone|dupixent|"
+    r"xolair|nucala|rhopressa|latanoprost|timolol|"
     r"buspirone|buspar|hydroxyzine|alprazolam|xanax|clonazepam|klonopin|lorazepam|ativan|"
     r"quetiapine|seroquel|aripiprazole|abilify|lamotrigine|lamictal|lithium|venlafaxine|"
     r"effexor|duloxetine|cymbalta|mirtazapine|hydrocodone|tramadol|methotrexate|"
@@ -588,10 +592,12 @@ _MED_ACCESS = _rx(
     r"switching|started|start) (?:\w+ ){0,3}(?:" + _MED_WORDS + "|" + _DRUG_NAMES + r")",
     r"\b(?:" + _DRUG_NAMES + r")\b.{0,40}\b(?:denied|cost|price|expensive|refill|dose|"
     r"twice a day|once a day|a day|strength|label|covered|sent in|sent over|ship|shipped|"
-    r"shipment|delivery|backorder|back order)",
+    r"shipment|delivery|backorder|back order|levels?)",
     r"\b(?:my|his|her|the) (?:next )?dose is due\b",
     r"\b(?:i'm|i am|we're) (?:at|standing at|in line at) the pharmacy\b",
     r"\b(?:copay|co-pay|savings|discount) card\b",
+    r"\b(?:won't|wouldn't|can't|couldn't|refused to|will not) (?:re)?fill\b",
+    r"\b(?:dose|dosage) (?:needs to|may need to|might need to|has to) (?:change|go up|go down)\b",
     r"\bcan i just (?:do|take|stay on|stick with|use) (?:the )?(?:" + _DRUG_NAMES + r")\b",
     r"\b(?:wrong|different) (?:strength|dose|dosage|pill|medication)\b",
     r"\b(?:run|running|ran) out of (?:my )?(?:" + _MED_WORDS + "|" + _DRUG_NAMES + r")",
@@ -636,7 +642,9 @@ _URGENT_TIMING = _rx(
     r"\b(?:chemo|treatment|infusion|surgery|dialysis)\b.{0,60}\bon hold\b",
     r"\bon hold\b.{0,60}\b(?:chemo|treatment|infusion|surgery|dialysis)\b",
     r"\bdeadline\b",
-    r"\b(?:a|one|two|half a) days?(?:'s)? (?:left|worth)\b",
+    r"\b(?:a|one|two|three|half a) days?(?:'s)?(?: of \w+)? (?:left|worth)\b",
+    r"\bcould lose (?:my|this|the|his|her) (?:kidney|transplant|liver|heart|leg|foot|eye|"
+    r"vision|sight|baby|pregnancy)\b",
     r"\b(?:marking|mark|flag|flagging) (?:it|this) (?:as )?urgent\b",
     r"\burgent (?:review|appeal|request)\b",
 )
@@ -885,6 +893,7 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept("case management", None, r"case management", r"social work(?:er)?s?"),
     _dept("patient accounts", None, r"patient accounts?", r"business office"),
     _dept("privacy office", "privacy office", r"privacy (?:office|officer|team|department)"),
+    _dept("poison control", "poison control", r"poison control"),
     _dept("appeals", None, r"appeals? (?:coordinator|department|team|office|unit)"),
     _dept(
         "navigator",
@@ -917,6 +926,13 @@ _DEPARTMENTS: Final[tuple[_Dept, ...]] = (
     _dept("patient advocate", None, r"patient (?:advocate|advocacy|relations)"),
     _dept("utilization review", None, r"utilization review"),
     _dept("cardiology", "cardiology", r"cardiology", r"cardiologists?", specialty=True),
+    _dept(
+        "transplant",
+        "transplant",
+        r"transplant (?:center|team|clinic|program|office|coordinator)",
+        specialty=True,
+        greeting=(r"transplant",),
+    ),
     _dept(
         "obstetrics",
         None,
