@@ -24,8 +24,15 @@ The fields follow ``../shared/CUES.md``:
   insurance still the same") do not count; the practice named in the agent's greeting
   counts only when it names a department ("... Cardiology, this is Maria") and not when
   a department follows it ("... Cardiology scheduling" counts scheduling only).
+  Offered ("if you need us tonight, our nurse line is open"), negated ("nothing goes
+  to collections"), another organisation's part ("their front desk") or a place ("meet
+  her at the front desk") is not a department involved. Insurers by name and public
+  payers count when they act in the issue ("Medicaid says they never got it").
 - ``repeat_contact``: the caller contacted someone before and it failed or bounced.
-- ``stakes``: care_access, medication, money, legal_rights, urgent_timing.
+- ``stakes``: care_access, medication, money, legal_rights, urgent_timing. Medication
+  from the caller's words only (agents name medicines in instructions); a hint of
+  care access (an authorization, "get him in today") is explained away by a
+  medication stake or an emergency.
 - ``resolvable``: ``None`` until the agent speaks, then ``True`` unless the agent can
   only explain a blockage owned by someone else (an insurer's pending review or denial,
   a separate company, a clinic that is full, a result only another office can discuss).
@@ -49,7 +56,11 @@ field is also inferred from the words alone, so the tracker works without an eng
 from __future__ import annotations
 
 import re
-import re._parser as _sre  # the stdlib's own pattern parser, to read literals off patterns
+
+try:  # the stdlib's own pattern parser, to read the literals off patterns
+    import re._parser as _sre
+except ImportError:  # pragma: no cover - older layout
+    import sre_parse as _sre
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -108,7 +119,10 @@ class Gated:
     def __init__(self, pattern: str | re.Pattern[str], *, shared: bool = True) -> None:
         """``shared``: add the literals to the per-utterance :func:`scan` (the tracker's)."""
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
-        literals = _required_literals(_sre.parse(self.pattern.pattern).data)
+        try:
+            literals = _required_literals(_sre.parse(self.pattern.pattern).data)
+        except Exception:  # an unexpected parse tree: no gate, the pattern still works
+            literals = None
         self.literals = frozenset(literals) if literals else None
         self.gate = (
             re.compile("|".join(re.escape(x) for x in sorted(literals, key=len, reverse=True)))
