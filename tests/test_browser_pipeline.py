@@ -185,3 +185,103 @@ def test_sidebar_replays_a_synthesized_call(tmp_path: Path, shared_dir: Path) ->
         assert side.locator("#transcript > li").count() >= 2
         streamer.join(timeout=120)
         side.wait_for_selector('#transcript > li[data-final="1"]')
+
+
+def _sign_in(browser: Any, srv: LiveServer, username: str, password: str) -> Any:
+    """A fresh browser context signed in through the real /login form."""
+    ctx = browser.new_context(viewport={"width": 380, "height": 900})
+    page = ctx.new_page()
+    page.goto(srv.url + "/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.click('button[type="submit"]')
+    page.wait_for_load_state()
+    return page
+
+
+def test_signed_in_agent_and_supervisor_on_the_real_app(tmp_path: Path, shared_dir: Path) -> None:
+    """Real sign-in, CSRF, CSP and the feedback API: the sidebar works under all of them."""
+    from argon2 import PasswordHasher
+
+    from app.security.users import ensure_demo_users
+    from cues.scripts import load_script
+    from transcription.fake import FakeTranscriptionService, ScriptedUtterance
+
+    script = load_script(shared_dir / "calls" / SCRIPT)
+    call_id = "CAsignedin1"
+    lines, t = [], 0.5
+    for turn in script.turns[:5]:
+        dur = 0.25 * len(turn.text.split())
+        lines.append(ScriptedUtterance(turn.speaker, turn.text, t, t + dur, call_id))
+        t += dur + 0.6
+    app = _server_app(tmp_path, FakeTranscriptionService(lines))
+    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    if hasattr(app.state, "user_store"):
+        app.state.user_store.hasher = fast
+    with live_server(app) as srv, chromium() as browser:
+        if getattr(app.state, "principal_loader", None) is None:
+            pytest.skip("the security module is not installed in this build")
+        accounts = ensure_demo_users(app.state.store, agent="alice", hasher=fast)
+        side = _sign_in(browser, srv, "alice", accounts["alice"])
+        errors: list[str] = []
+        side.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        side.goto(f"{srv.url}/agent/calls/{call_id}")
+        side.wait_for_selector("#ws-state.conn--open", timeout=15_000)
+        sup = _sign_in(browser, srv, "supervisor", accounts["supervisor"])
+        sup.goto(srv.url + "/supervisor")
+        sup.wait_for_selector("#ws-state.conn--open", timeout=15_000)
+
+        silence = np.zeros((int((t + 1.0) * 16000), 2), dtype=np.float32)
+        streamer = _stream(srv, silence, call_id, speed=4.0, turn_ends=[ln.end for ln in lines])
+        side.wait_for_selector("#cue-urgent_risk", timeout=30_000)
+        sup.wait_for_selector(f"#alert-{call_id}-urgent_risk", timeout=10_000)
+
+        side.locator("#cue-urgent_risk").get_by_role("button", name="Used it").click()
+        side.wait_for_selector('#fb-urgent_risk[data-verdict="used"]', timeout=10_000)
+        stored = {sc.cue.kind: sc.feedback for sc in app.state.store.cues(call_id)}
+        assert stored["urgent_risk"] == {"alice": "used"}
+
+        # a reload shows the answer already given (from the store)
+        side.reload()
+        side.wait_for_selector('#fb-urgent_risk[data-verdict="used"]', timeout=10_000)
+        streamer.join(timeout=60)
+        # nothing refused by the CSP, no failed request
+        assert not [e for e in errors if "Content Security Policy" in e or "403" in e], errors
+
+
+def test_browser_capture_feeds_the_real_pipeline(tmp_path: Path) -> None:
+    """The capture button end to end: fake microphone -> AudioWorklet PCM16 ->
+    /ingest/browser (the real connector, the agent's session as credential) ->
+    audio edge -> call session -> (scripted) recognizer -> cue engine -> this sidebar."""
+    from argon2 import PasswordHasher
+
+    from app.security.users import ensure_demo_users
+    from transcription.fake import FakeTranscriptionService, ScriptedUtterance
+
+    call_id = "CAbrowsercap"
+    said = "I'll escalate this and someone will get back to you soon."
+    app = _server_app(
+        tmp_path,
+        FakeTranscriptionService([ScriptedUtterance("agent", said, 0.3, 1.6, call_id)]),
+    )
+    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    if hasattr(app.state, "user_store"):
+        app.state.user_store.hasher = fast
+    with live_server(app) as srv, chromium() as browser:
+        if getattr(app.state, "principal_loader", None) is None:
+            pytest.skip("the security module is not installed in this build")
+        accounts = ensure_demo_users(app.state.store, agent="alice", hasher=fast)
+        side = _sign_in(browser, srv, "alice", accounts["alice"])
+        side.goto(f"{srv.url}/agent/calls/{call_id}")
+        side.wait_for_selector("#ws-state.conn--open", timeout=15_000)
+        side.click("#capture-btn")
+        side.wait_for_selector('#capture-btn[aria-pressed="true"]', timeout=10_000)
+        # the agent's words, heard through the browser's microphone, raise the cards
+        side.wait_for_selector("#cue-close_the_loop", timeout=20_000)
+        side.wait_for_selector("#cue-real_timeline", timeout=5_000)
+        assert side.locator('#utt-agent-0[data-final="1"]').count() == 1
+        session = app.state.calls.get(call_id)
+        assert session is not None and session.source == "browser" and session.agent == "alice"
+        side.click("#capture-btn")  # stop: {"event": "stop"} ends the call
+        side.wait_for_selector("#call-status.status--ended", timeout=20_000)
+        assert not side.locator("#capture-state.is-error").count()
