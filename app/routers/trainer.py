@@ -58,6 +58,8 @@ Reviewer = Annotated[Principal, Depends(require("trainer", "admin", "supervisor"
 ARRIVALS = ("calm", "anxious", "distressed", "angry", "grieving", "overwhelmed")
 STAKES = ("care_access", "medication", "money", "legal_rights", "urgent_timing")
 PAGE = 50
+#: 422 (its starlette name changed between versions)
+UNPROCESSABLE = 422
 
 
 def _store(request: Request) -> Store:
@@ -116,9 +118,7 @@ def _float(value: str | None) -> float | None:
     try:
         x = float(value)
     except ValueError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, f"not a number: {value!r}"
-        ) from exc
+        raise HTTPException(UNPROCESSABLE, f"not a number: {value!r}") from exc
     return x / 100 if x > 1 else x
 
 
@@ -128,7 +128,7 @@ def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "dates are YYYY-MM-DD") from exc
+        raise HTTPException(UNPROCESSABLE, "dates are YYYY-MM-DD") from exc
 
 
 def filter_from_query(q: dict[str, str]) -> LibraryFilter:
@@ -288,7 +288,7 @@ def add_override(
     value = _float(score)
     if value is None or criterion not in CRITERIA or not 0 <= value <= 1:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            UNPROCESSABLE,
             "criterion must be one of the four and score between 0 and 1 (or 0-100)",
         )
     if not library.add_override(
@@ -310,7 +310,7 @@ def add_note(
         at = float(at_s) if at_s.strip() else None
         ok = library.add_note(_store(request), call_id, principal.username, comment, at)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(UNPROCESSABLE, str(exc)) from exc
     if not ok:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call")
     return _back(call_id, "#notes")
@@ -414,7 +414,7 @@ def scores_csv(
     first = _date(date_from) or (datetime.now(UTC).date() - timedelta(days=30))
     last = _date(date_to) or datetime.now(UTC).date()
     if last < first:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "'to' is before 'from'")
+        raise HTTPException(UNPROCESSABLE, "'to' is before 'from'")
     body = reports.scores_csv(_store(request), first, last)
     return Response(
         body,
