@@ -102,7 +102,7 @@ def _ids(html: str) -> list[str]:
 
 
 def test_every_trainer_route_checks_the_role(env) -> None:
-    app, client, store = env
+    _app, client, _store = env
     trainer_only = [
         "/trainer",
         "/trainer/calls/hard-good/report.html",
@@ -141,7 +141,7 @@ def test_every_trainer_route_checks_the_role(env) -> None:
 
 
 def test_library_filters_and_sorts(env) -> None:
-    app, client, store = env
+    _app, client, store = env
     http = client.as_("tina", "trainer")
     assert set(_ids(http.get("/trainer").text)) == {
         "hard-good",
@@ -172,7 +172,7 @@ def test_library_filters_and_sorts(env) -> None:
 
 
 def test_override_is_kept_beside_the_automatic_score(env) -> None:
-    app, client, store = env
+    _app, client, _store = env
     http = client.as_("tina", "trainer")
     before = http.get("/trainer/calls/hard-poor/replay.json").json()["call"]
     own = next(c for c in before["rubric"] if c["criterion"] == "ownership")
@@ -207,7 +207,7 @@ def test_override_is_kept_beside_the_automatic_score(env) -> None:
 
 
 def test_debrief_queue_per_team_and_went_well_notes(env) -> None:
-    app, client, store = env
+    _app, client, _store = env
     sup = client.as_("sue", "supervisor")
     sup.post("/trainer/calls/hard-good/debrief", data={"team": "east", "reason": "model call"})
     sup.post("/trainer/calls/hard-good/debrief", data={"team": "east"})  # once per team
@@ -237,7 +237,7 @@ def test_debrief_queue_per_team_and_went_well_notes(env) -> None:
 
 
 def test_agent_page_heavy_calls_resets_and_adjusted_scores(env) -> None:
-    app, client, store = env
+    _app, client, store = env
     hard = store.get_call("hard-good")
     store.add_reset("ann", "hard-good", at=(hard.ended_at + timedelta(minutes=4)).timestamp())
     page = client.as_("sue", "supervisor").get("/trainer/agents/ann").text
@@ -260,7 +260,7 @@ def test_agent_page_heavy_calls_resets_and_adjusted_scores(env) -> None:
 
 
 def test_report_html_pdf_and_scores_csv(env) -> None:
-    app, client, store = env
+    _app, client, _store = env
     http = client.as_("tina", "trainer")
     http.post(
         "/trainer/calls/hard-good/overrides", data={"criterion": "calibration", "score": "95"}
@@ -299,7 +299,7 @@ def test_report_html_pdf_and_scores_csv(env) -> None:
 
 
 def test_stereo_recording_with_byte_ranges(env) -> None:
-    app, client, store = env
+    _app, client, store = env
     http = client.as_("tina", "trainer")
     full = http.get("/trainer/calls/hard-good/audio.wav")
     assert full.status_code == 200 and full.headers["accept-ranges"] == "bytes"
@@ -331,7 +331,7 @@ def test_stereo_recording_with_byte_ranges(env) -> None:
 
 
 def test_replay_json_sends_only_what_is_new(env) -> None:
-    app, client, store = env
+    _app, client, store = env
     http = client.as_("sue", "supervisor")
     first = http.get("/trainer/calls/hard-good/replay.json").json()
     assert len(first["utterances"]) > 10 and first["cursor"] > 0
