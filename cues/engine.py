@@ -22,6 +22,7 @@ supervisor. Partials are ignored (a final always follows and never changes).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import replace
 
 from cues.context import ContextTracker
@@ -71,6 +72,8 @@ class CueEngine:
         self._clock = 0.0
         self._heavy: Evidence | None = None  # what made the call heavy, first seen
         self._heavy_hits: dict[str, int] = {}  # heavy trigger -> utterances matched
+        self._distress_turns = 0  # caller turns that raised a distress kind
+        self._heavy_first: dict[str, Evidence] = {}  # heavy trigger -> its first words
         self._last: Utterance | None = None
         self._ended = False
 
@@ -146,12 +149,7 @@ class CueEngine:
                     continue
                 events.append(self._raise(spec, hit, a, utt, turn))
             if utt.speaker == "caller" and self._heavy is None:
-                for trigger, heavy_hit in heavy_matches(self._reset_spec, a, self._pb):
-                    hits = self._heavy_hits.get(trigger.name, 0) + 1
-                    self._heavy_hits[trigger.name] = hits
-                    if hits >= trigger.turns:
-                        self._heavy = self._evidence(heavy_hit, a, utt)
-                        break
+                self._update_heavy(a, utt, found.keys())
             if self._heavy is None and self._reset_spec.heavy is not None:
                 for kind in self._reset_spec.heavy.kinds & self._cues.keys():
                     self._heavy = self._cues[kind].evidence
@@ -191,6 +189,25 @@ class CueEngine:
         return [CueRaised(cue)]
 
     # --------------------------------------------------------------------- helpers
+
+    def _update_heavy(self, a: Analysed, utt: Utterance, kinds_here: Iterable[str]) -> None:
+        """Bereavement and similar make a call heavy at once; distress words need
+        ``turns`` caller turns, where a turn that raised a distress kind (exhausted,
+        overwhelmed) also counts, so long as the words themselves were said once."""
+        heavy = self._reset_spec.heavy
+        if heavy is None:
+            return
+        matches = heavy_matches(self._reset_spec, a, self._pb)
+        for trigger, hit in matches:
+            self._heavy_hits[trigger.name] = self._heavy_hits.get(trigger.name, 0) + 1
+            self._heavy_first.setdefault(trigger.name, self._evidence(hit, a, utt))
+        if not matches and heavy.distress_kinds & set(kinds_here):
+            self._distress_turns += 1
+        for trigger in heavy.triggers:
+            hits = self._heavy_hits.get(trigger.name, 0)
+            if hits and hits + (self._distress_turns if trigger.turns > 1 else 0) >= trigger.turns:
+                self._heavy = self._heavy_first[trigger.name]
+                return
 
     def _cue_id(self, kind: str) -> str:
         return f"{self.call_id}:{kind}"

@@ -194,6 +194,7 @@ class Heavy:
 
     kinds: frozenset[str]
     triggers: tuple[Trigger, ...]
+    distress_kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,16 +439,21 @@ def _handoff(r: _Reader, node: yaml.Node) -> Handoff:
 
 
 def _heavy(r: _Reader, node: yaml.Node) -> Heavy:
-    f = r.mapping(node, {"kinds", "triggers"}, "take_a_reset.heavy")
-    kinds: frozenset[str] = frozenset()
-    if "kinds" in f:
-        names = r.words(f["kinds"][1], "heavy.kinds")
+    f = r.mapping(node, {"kinds", "distress_kinds", "triggers"}, "take_a_reset.heavy")
+
+    def kind_list(key: str) -> frozenset[str]:
+        if key not in f:
+            return frozenset()
+        names = r.words(f[key][1], f"heavy.{key}")
         for n in names:
             if n not in CUE_KINDS:
-                raise r.fail(f["kinds"][1], f"heavy.kinds: unknown cue kind {n!r}")
-        kinds = frozenset(names)
+                raise r.fail(f[key][1], f"heavy.{key}: unknown cue kind {n!r}")
+        return frozenset(names)
+
     triggers = _triggers(r, f["triggers"][1], "take_a_reset.heavy") if "triggers" in f else ()
-    return Heavy(kinds=kinds, triggers=triggers)
+    return Heavy(
+        kinds=kind_list("kinds"), triggers=triggers, distress_kinds=kind_list("distress_kinds")
+    )
 
 
 def _expected_speaker(kind: str) -> str:

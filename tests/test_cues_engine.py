@@ -198,3 +198,17 @@ def test_rubric_is_scored_from_the_call() -> None:
         "ownership",
     }
     assert all(0.0 <= s.score <= 1.0 for s in rubric.scores)
+
+
+@pytest.mark.parametrize("order", ["words_first", "kind_first"])
+def test_sustained_distress_needs_two_turns_in_either_order(order: str) -> None:
+    crying = "Sorry, I'm crying, I'm just so tired of fighting for everything."
+    exhausted = "How many more of these am I going to need before I'm done?"
+    turns = [crying, exhausted] if order == "words_first" else [exhausted, crying]
+    e = CueEngine("c1")
+    for i, text in enumerate(turns):
+        e.feed(utt(text, seq=i, t=i * 3.0))
+    assert raised(e.end_call()) == ["take_a_reset"]
+    once = CueEngine("c2")
+    once.feed(utt(crying, call="c2"))
+    assert once.end_call() == []  # crying once in a frightening call is not "sustained"
