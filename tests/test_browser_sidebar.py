@@ -221,8 +221,10 @@ def test_sidebar_live_cards_transcript_feedback_alert(server: LiveServer) -> Non
             turn=4,
             end=41.0,
         )
+        t0 = time.monotonic()
         publish(server, CueEvent(CueRaised(own)))
         page.wait_for_selector("#cue-close_the_loop")
+        print(f"card on screen {(time.monotonic() - t0) * 1000:.0f} ms after publish")
         first = page.locator("#cues > article").first
         assert first.get_attribute("id") == "cue-close_the_loop"
         assert first.get_attribute("data-evidence-end") == "41.000"
