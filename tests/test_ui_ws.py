@@ -337,3 +337,20 @@ def test_server_shutdown_closes_sidebars_with_restart_so_they_reconnect(client: 
         with pytest.raises(WebSocketDisconnect) as e:
             ws.receive_text()
         assert e.value.code == 1012  # the htmx ws extension reconnects on 1012, not on 1000
+
+
+async def test_a_send_the_browser_never_reads_ends_as_lagging(monkeypatch: Any) -> None:
+    """TCP full (the browser stopped reading): the send times out instead of hanging."""
+    import asyncio
+
+    from app.bus import SubscriberLagged
+    from app.routers import agent as agent_router
+
+    class StuckSocket:  # send_text never completes, like a peer whose window is closed
+        async def send_text(self, message: str) -> None:
+            await asyncio.Event().wait()
+
+    monkeypatch.setattr(agent_router, "SEND_TIMEOUT_S", 0.05)
+    sub = Bus().subscribe("call:x")
+    with pytest.raises(SubscriberLagged):
+        await agent_router.send(StuckSocket(), "<p>x</p>", sub)  # type: ignore[arg-type]

@@ -66,6 +66,8 @@ MAX_BATCH = 64
 CLOSE_LAGGED = 1013
 #: Close code when the server shuts down (RFC 6455 1012: service restart).
 CLOSE_RESTART = 1012
+#: A send that cannot complete in this long (the browser stopped reading) ends the socket.
+SEND_TIMEOUT_S = 20.0
 
 
 async def load_sidebar_state(app: Any, call_id: str) -> SidebarState | None:
@@ -223,7 +225,7 @@ async def _pump(
             parts.append(html)
         message = "".join(parts)
         if message:
-            await websocket.send_text(message)
+            await send(websocket, message, sub)
 
 
 async def _drain_client(websocket: WebSocket) -> None:
@@ -275,10 +277,18 @@ async def serve_stream(
     await _close(websocket, 1000, "")
 
 
+async def send(websocket: WebSocket, message: str, sub: Subscription) -> None:
+    """Send, but a browser that stopped reading (TCP full) is treated as lagging."""
+    try:
+        await asyncio.wait_for(websocket.send_text(message), SEND_TIMEOUT_S)
+    except TimeoutError:
+        raise SubscriberLagged(sub.topic) from None
+
+
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     if websocket.client_state == WebSocketState.CONNECTED:
-        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close(code=code, reason=reason)
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect, TimeoutError):
+            await asyncio.wait_for(websocket.close(code=code, reason=reason), SEND_TIMEOUT_S)
 
 
 @router.websocket("/ws/calls/{call_id}")

@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import render
 from app.bus import SUPERVISOR, Bus, SubscriberLagged, Subscription
 from app.events import Alert, CallEnded, CallStarted, CallUpdated, Event, ResetTaken
-from app.routers.agent import MAX_BATCH, serve_stream, sidebar
+from app.routers.agent import MAX_BATCH, send, serve_stream, sidebar
 from app.security.roles import Principal, require
 from app.supervisor_board import SupervisorBoard, default_difficulty, get_board
 
@@ -213,7 +213,7 @@ async def _pump(
             events.append(nxt)
         message = "".join(stream.event(board, e) for e in events)
         if message:
-            await websocket.send_text(message)
+            await send(websocket, message, sub)
 
 
 @router.websocket("/ws/supervisor")
