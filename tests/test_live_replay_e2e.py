@@ -5,6 +5,7 @@ streamed as Twilio Media Streams at real-time pace."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -239,3 +240,22 @@ def test_signed_twilio_replay_is_admitted_and_a_wrong_token_refused(tmp_path: Pa
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def test_eval_e2e_cli_on_its_own_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`heard eval e2e DIR --json`: starts `heard serve`, streams, scores like eval cues."""
+    pytest.importorskip("app.server", reason="`heard serve` (app/server.py) has not landed")
+    from app import e2e
+    from cues import evaluate
+
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / "live-short.yaml").write_text(SCRIPT, encoding="utf-8")
+    assert e2e.main([str(calls), "--json", "--settle", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    text_only = evaluate.evaluate_dir(calls).as_json()
+    assert set(text_only) <= set(report)
+    assert {"cue_latency_p50_s", "cue_latency_p95_s"} <= set(report)
+    assert report["scripts"] == 1 and report["e2e"]["errors"] == {}
+    assert report["recall"] >= 2 / 3
+    assert {r["kind"] for r in report["raised"]["live-short"]} >= {"own_it", "close_the_loop"}
