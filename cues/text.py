@@ -199,6 +199,21 @@ def words_before(text: str, start: int, span: Span, n: int) -> list[str]:
     return _WORD.findall(text[span.start : start])[-n:]
 
 
+#: "... and I'm getting anxious": a coordinated clause with its own subject ends the
+#: scope; "no chest pain and shortness of breath" (no new subject) does not.
+_NEW_CLAUSE = re.compile(
+    r" (?:and|so|because|cause|'cause) "
+    r"(?=(?:i|i'm|i've|he|he's|she|she's|they|they're|it's|now|then|we)\b)"
+)
+
+
+def _last_clause_start(region: str) -> int:
+    last = -1
+    for m in _NEW_CLAUSE.finditer(region):
+        last = m.end() - 1
+    return last
+
+
 #: "don't know how many he took" negates the knowing, not what follows.
 _NOT_A_NEGATION_AFTER = frozenset({"know", "sure", "remember", "understand"})
 
@@ -215,9 +230,13 @@ def is_negated(a: Analysed, start: int, negators: frozenset[str], window: int = 
     """
     span = a.sentence_of(start)
     region = a.norm[span.start : start]
-    comma = region.rfind(",")
-    if comma >= 0:  # "I can't stop crying, I'm so afraid": scope ends at the comma
-        region = region[comma + 1 :]
+    # look a few characters past the match start: the new clause's subject may be
+    # the first word of the match itself ("... and I'm getting anxious")
+    ahead = a.norm[span.start : min(start + 12, span.end)]
+    clause = _last_clause_start(ahead)
+    cut = max(region.rfind(","), clause if clause < len(region) else -1)
+    if cut >= 0:  # "I can't stop crying, I'm so afraid": scope ends at the comma
+        region = region[cut + 1 :]
     tokens = list(_WORD.finditer(region))[-window:]
     for i, tok in enumerate(tokens):
         w = tok.group()

@@ -26,6 +26,8 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("orient", "caller", "I've been a nervous wreck since the doctor's office called."),
     ("orient", "caller", "The portal says my potassium is flagged, what does that mean?"),
     ("orient", "caller", "Is he going to be okay? I don't know what to do."),
+    ("orient", "caller", "I haven't heard anything and I'm getting really anxious."),
+    ("orient", "caller", "I can't stop crying, I'm so afraid something's wrong."),
     # own_it: bounced between people or calling again after a failed contact
     ("own_it", "caller", "This is the fourth time I've called about the same refill."),
     ("own_it", "caller", "Radiology sent me back to you, and you sent me to radiology yesterday."),
@@ -80,6 +82,7 @@ NEGATIVE: list[tuple[str, str, str]] = [
     # negation
     ("urgent_risk", "caller", "No chest pain or anything like that, just the cough."),
     ("urgent_risk", "caller", "I'm not short of breath at all."),
+    ("urgent_risk", "caller", "I don't have any chest pain and shortness of breath."),
     ("orient", "caller", "I'm not worried or anything, just curious what it measures."),
     ("urgent_risk", "caller", "I'm not going to hurt myself, I promise."),
     # past or reported events
