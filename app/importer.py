@@ -274,40 +274,73 @@ class Importer:
         result: BatchResult,
         evaluation: Evaluation,
     ) -> None:
-        store = self.store
-        store.open_call(call_id, self.agent, SOURCE, started_at=path.stat().st_mtime)
-        now = utcnow()
-        with store.session() as s:  # one transaction for the transcript: fast and whole
-            for u in result.utterances:
-                s.add(
-                    UtteranceRow(
-                        call_id=u.call_id,
-                        speaker=u.speaker,
-                        seq=u.seq,
-                        text=u.text,
-                        start=u.start,
-                        end=u.end,
-                        confidence=u.confidence,
-                        words=[[w.text, w.start, w.end, w.confidence] for w in u.words],
-                        created_at=now,
-                    )
-                )
-        for cue in evaluation.cues:
-            store.upsert_cue(cue)
-        store.set_context(call_id, evaluation.context)
-        store.set_rubric(call_id, evaluation.rubric, heavy=bool(evaluation.context.heavy))
+        started = path.stat().st_mtime
+        store_evaluated_call(
+            self.store,
+            call_id,
+            result.utterances,
+            evaluation,
+            agent=self.agent,
+            started_at=started,
+            duration_s=result.audio_s,
+            end=False,
+        )
         for speaker, pcm in channels.items():
             target = recording_path(self.recordings_dir, call_id, speaker)
             target.parent.mkdir(parents=True, exist_ok=True)
             _write_wav(target, pcm)
-            rel = os.path.relpath(target, store.data_dir.resolve())
-            store.upsert_audio_file(call_id, speaker, rel, len(pcm) / SAMPLE_RATE, SAMPLE_RATE)
-        store.set_state(
+            rel = os.path.relpath(target, self.store.data_dir.resolve())
+            self.store.upsert_audio_file(call_id, speaker, rel, len(pcm) / SAMPLE_RATE, SAMPLE_RATE)
+        # Ended last: a call is whole in the library only once its recording is there.
+        self.store.set_state(
             call_id,
             "ended",
             reason="imported",
             duration_s=result.audio_s,
-            ended_at=path.stat().st_mtime + result.audio_s,
+            ended_at=started + result.audio_s,
+        )
+
+
+def store_evaluated_call(
+    store: Store,
+    call_id: str,
+    utterances: Sequence[Utterance],
+    evaluation: Evaluation,
+    *,
+    agent: str,
+    started_at: float,
+    duration_s: float,
+    source: str = SOURCE,
+    end: bool = True,
+) -> None:
+    """Write a finished call as the library keeps it: transcript, cues, context, rubric.
+
+    ``end=False`` leaves it open (the importer ends it once the recording is written).
+    """
+    store.open_call(call_id, agent, source, started_at=started_at)
+    now = utcnow()
+    with store.session() as s:  # one transaction for the transcript: fast and whole
+        for u in utterances:
+            s.add(
+                UtteranceRow(
+                    call_id=u.call_id,
+                    speaker=u.speaker,
+                    seq=u.seq,
+                    text=u.text,
+                    start=u.start,
+                    end=u.end,
+                    confidence=u.confidence,
+                    words=[[w.text, w.start, w.end, w.confidence] for w in u.words],
+                    created_at=now,
+                )
+            )
+    for cue in evaluation.cues:
+        store.upsert_cue(cue)
+    store.set_context(call_id, evaluation.context)
+    store.set_rubric(call_id, evaluation.rubric, heavy=bool(evaluation.context.heavy))
+    if end:
+        store.set_state(
+            call_id, "ended", reason=source, duration_s=duration_s, ended_at=started_at + duration_s
         )
 
 
