@@ -172,3 +172,181 @@ def test_evidence_quotes_the_words_as_said() -> None:
 
 def test_recognizer_style_contractions() -> None:
     assert "reflect_back" in kinds("you do n't listen to me at all")
+
+
+# A paraphrase sweep: the same behaviours in other words (regression set; written after
+# the scripts, as a check that the triggers follow the behaviour rather than a sentence).
+P = {
+    "orient": [
+        "I'm really nervous about what they'll find in there.",
+        "I've been so worried since I saw the results, I can't eat.",
+        "Honestly I'm scared out of my mind.",
+        "I'm kind of panicking here, the report says mass.",
+        "It says malignant, what does that mean for me?",
+        "I've been a mess since the doctor called.",
+        "This is really frightening, nobody has explained anything to me.",
+        "I'm afraid it's cancer.",
+        "I'm terrified of the surgery.",
+        "I'm anxious about going under anesthesia.",
+        "Is it serious? Should I be worried?",
+        "I keep thinking the worst.",
+        "My nerves are shot waiting for this.",
+        "I'm dreading the results.",
+    ],
+    "own_it": [
+        "I've been calling for two weeks and nobody has helped me.",
+        "This is my fifth call about the same thing.",
+        "I was told someone would call me back and no one ever did.",
+        "I already went through all this with three other people.",
+        "Your billing department sent me to insurance and insurance sent me right back here.",
+        "I keep getting passed from one person to the next.",
+        "Nobody there seems to know who's responsible.",
+        "I called last Tuesday and was promised a call back that never came.",
+        "Every department says it's another department's problem.",
+        "I've been on hold and transferred all morning.",
+        "I'm calling again because the last call went nowhere.",
+        "They said they'd fax it, but it never arrived, and this is my third call.",
+    ],
+    "reflect_back": [
+        "That's not what I'm saying at all.",
+        "You're not hearing me.",
+        "I just told you, it's the left knee, not the right.",
+        "No, you misunderstood me.",
+        "Can you please listen to what I'm actually saying?",
+        "I've explained this three times already.",
+        "Why do I have to keep repeating myself?",
+        "No no no, I said Tuesday, not Thursday.",
+        "You keep answering a question I didn't ask.",
+    ],
+    "validate_first": [
+        "I'm so angry right now.",
+        "This is outrageous, I've paid this bill twice.",
+        "I'm fed up with this clinic.",
+        "This is a joke. Three months for a referral.",
+        "I'm furious that nobody told me about the charge.",
+        "Honestly this is the worst service I've ever had.",
+        "I'm really upset about how I was treated at the front desk.",
+        "It's infuriating that the pharmacy keeps messing this up.",
+        "What a mess. I'm so frustrated.",
+        "I'm pissed, they charged me for a visit I never had.",
+    ],
+    "offer_choice": [
+        "It's just too much to handle right now.",
+        "I'm so overwhelmed with all of this.",
+        "There's so much information, my head is spinning.",
+        "I can't deal with all these forms and calls.",
+        "I feel like I'm drowning in paperwork.",
+        "I don't know where to even begin.",
+        "It's a lot to take in.",
+        "I can't keep it all straight, there are so many appointments.",
+        "I'm barely keeping up with everything.",
+    ],
+    "subtext_fear": [
+        "Can I reschedule my mammogram to next year?",
+        "I'd like to cancel my colonoscopy.",
+        "Is it really necessary to do the biopsy?",
+        "Do I have to get the MRI?",
+        "Could we postpone the scan for a couple months?",
+        "I was wondering if I could skip the follow-up appointment.",
+        "I don't think I'll go to the stress test after all.",
+        "Can we push the surgery out a bit?",
+        "What happens if I just don't do the CT?",
+    ],
+    "subtext_cost": [
+        "Do I have to take all of these medications?",
+        "Can I stop taking the cholesterol pill?",
+        "Is it okay to skip a dose here and there?",
+        "I've been taking half my pills to save money.",
+        "Could I take it every other day?",
+        "Is there a way to not take the expensive one?",
+        "Does she need to finish the whole course of antibiotics?",
+        "I've been making my insulin last longer by using less.",
+        "Do I really need the brand name or can I go without?",
+    ],
+    "subtext_exhausted": [
+        "How much longer do I have to wait?",
+        "How many more tests do I need?",
+        "When will this be over?",
+        "Is this ever going to end?",
+        "How many more visits until I'm done?",
+        "I just want to know when this ends.",
+        "How many more hoops do I have to jump through?",
+        "How much longer is this going to take?",
+    ],
+    "urgent_risk": [
+        "I have chest pain right now.",
+        "My chest hurts and my left arm is numb.",
+        "I can't breathe.",
+        "He's not breathing!",
+        "She collapsed and won't wake up.",
+        "My face feels numb and my words are slurring.",
+        "I want to kill myself.",
+        "I'm thinking about ending my life.",
+        "I took all my pills.",
+        "My throat is closing up after the new medicine.",
+        "He's having a seizure right now.",
+        "I've got the worst headache of my life and I'm throwing up.",
+        "There's blood everywhere and it won't stop.",
+    ],
+    "abuse": [
+        "You're an idiot.",
+        "You stupid woman, just do your job.",
+        "Shut up and listen.",
+        "You're the dumbest person I've ever talked to.",
+        "I'm going to come down there and hurt you.",
+        "You're a worthless piece of garbage.",
+        "What a moron.",
+        "Do you even have a brain?",
+        "Go to hell.",
+    ],
+}
+A = {
+    "close_the_loop": [
+        "I'll forward this to the billing department.",
+        "Let me transfer you to pharmacy.",
+        "I'll escalate this to my supervisor.",
+        "Someone will contact you.",
+        "I've put in a ticket, your reference number is 4471.",
+        "I'll send a message to the doctor.",
+        "I'm going to pass this along to the nurse.",
+        "The referral team will follow up with you.",
+    ],
+    "real_timeline": [
+        "You should hear back soon.",
+        "It'll be processed shortly.",
+        "Someone will get to it as soon as possible.",
+        "It usually doesn't take too long.",
+        "Give it a little time.",
+        "They'll call you in a bit.",
+        "Expect a call sometime next week.",
+    ],
+    "explain_the_no": [
+        "Your insurance denied the claim.",
+        "We can't do that.",
+        "That's not covered.",
+        "I'm sorry, but we're unable to schedule you before next month.",
+        "The doctor won't approve an early refill.",
+        "We don't take that insurance.",
+        "That's against our policy.",
+        "Your request was declined.",
+        "There's nothing I can do about that.",
+    ],
+}
+
+
+PARAPHRASES = [(k, "caller", x) for k, xs in P.items() for x in xs] + [
+    (k, "agent", x) for k, xs in A.items() for x in xs
+]
+_KNOWN_GAPS = {
+    "Do I really need the brand name or can I go without?",
+    "What a moron.",  # at the agent or a third party? left to the words around it
+    "Give it a little time.",
+    "Expect a call sometime next week.",
+}
+
+
+@pytest.mark.parametrize(("kind", "speaker", "text"), PARAPHRASES)
+def test_paraphrases(kind: str, speaker: str, text: str) -> None:
+    if text in _KNOWN_GAPS:
+        pytest.xfail("known gap of the phrase lexicons")
+    assert kind in kinds(text, speaker)
