@@ -36,7 +36,7 @@ class VadConfig:
 
     threshold: float = 0.5
     neg_threshold: float = 0.35
-    end_silence_s: float = 0.4
+    end_silence_s: float = 0.5
     min_speech_s: float = 0.2
     max_utterance_s: float = 15.0
     pad_s: float = 0.2
@@ -76,7 +76,7 @@ class TranscriptionConfig:
     beam_size: int = 1
     strategy: DecodeStrategy = "guarded"
     #: whisper: prompt each final with the same speaker's previous final text
-    condition_on_previous: bool = True
+    condition_on_previous: bool = False
     partials: bool = True
     partial_interval_s: float = 1.0
     #: finals waiting beyond this many are still decoded (never dropped); partials are dropped

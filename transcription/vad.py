@@ -16,9 +16,9 @@ utterance. Utterances with less than ``min_speech_s`` of speech are dropped
 
 Energy assist: Silero scores some real voices (hoarse, a cold, through the
 phone band) far below threshold. A window ``energy_assist_db`` above the
-speaker's running noise floor (minimum statistics: follows drops at once, rises
-~6 dB/s) also counts as speech; steady background noise raises the floor and so
-stops counting within a second or two.
+speaker's running noise floor (minimum statistics: the quietest window of the
+last ~5 s; speech has gaps between words, steady noise has none) also counts as
+speech; steady background noise raises the floor and stops counting within 5 s.
 
 Idle calls cost nothing: a window whose RMS is under ``energy_gate_dbfs`` counts
 as silence without running the model, and :meth:`Endpointer.needs_model` tells
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +43,9 @@ from transcription.types import SAMPLE_RATE
 WINDOW = 512
 CONTEXT = 64
 WINDOW_S = WINDOW / SAMPLE_RATE
-#: how fast the noise floor estimate may rise, per 32 ms window (~6 dB/s)
-FLOOR_RISE_DB = 0.2
+#: noise floor = the quietest window of the last FLOOR_BLOCKS blocks of FLOOR_BLOCK windows
+FLOOR_BLOCK = 16  # ~0.5 s
+FLOOR_BLOCKS = 10  # ~5 s
 
 F32 = npt.NDArray[np.float32]
 
@@ -144,7 +146,9 @@ class Endpointer:
         self._speech_windows = 0
         self._last_partial = 0
         self._index = 0
-        self._floor_db: float | None = None
+        self._floor_blocks: deque[float] = deque(maxlen=FLOOR_BLOCKS)
+        self._block_min = np.inf
+        self._block_n = 0
         self.windows = 0
         self.gated_windows = 0
 
@@ -220,12 +224,16 @@ class Endpointer:
 
     def _loud(self, rms: float) -> bool:
         """Energy assist: is this window well above the running noise floor?"""
-        if self.cfg.energy_assist_db <= 0 or rms < self._gate:
+        if self.cfg.energy_assist_db <= 0:
             return False
-        db = 20.0 * float(np.log10(rms))
-        floor = db if self._floor_db is None else min(self._floor_db + FLOOR_RISE_DB, db)
-        self._floor_db = floor
-        return db >= floor + self.cfg.energy_assist_db
+        db = 20.0 * float(np.log10(max(rms, self._gate)))
+        self._block_min = min(self._block_min, db)
+        self._block_n += 1
+        floor = min(self._block_min, *self._floor_blocks) if self._floor_blocks else db
+        if self._block_n == FLOOR_BLOCK:
+            self._floor_blocks.append(self._block_min)
+            self._block_min, self._block_n = np.inf, 0
+        return rms >= self._gate and db >= floor + self.cfg.energy_assist_db
 
     def _step(self, window: F32, prob: float, rms: float) -> list[Segment]:
         cfg = self.cfg
