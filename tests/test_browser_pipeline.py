@@ -172,6 +172,13 @@ def test_sidebar_replays_a_synthesized_call(tmp_path: Path, shared_dir: Path) ->
     with live_server(app) as srv, chromium() as browser:
         _sign_in_by_cookie(app)
         side = _page(browser, srv, "alice", f"/agent/calls/{call_id}", (380, 900))
+        # remember every line id that was ever shown as a partial
+        side.evaluate(
+            "window.__partials = new Set();"
+            "new MutationObserver(() => document.querySelectorAll("
+            "'#transcript li[data-final=\"0\"]').forEach(li => window.__partials.add(li.id)))"
+            ".observe(document.body, {subtree: true, childList: true, attributes: true});"
+        )
         streamer = _stream(
             srv, result.audio, call_id, speed=1.0, turn_ends=[tt.end for tt in result.turns]
         )
@@ -185,6 +192,15 @@ def test_sidebar_replays_a_synthesized_call(tmp_path: Path, shared_dir: Path) ->
         assert side.locator("#transcript > li").count() >= 2
         streamer.join(timeout=120)
         side.wait_for_selector('#transcript > li[data-final="1"]')
+        # real partials were shown provisionally and then replaced in place by finals
+        partial_ids = side.evaluate("[...window.__partials]")
+        assert partial_ids, "no partial was ever shown"
+        side.wait_for_function(
+            "ids => ids.every(id => { const li = document.getElementById(id);"
+            " return li && li.dataset.final === '1'; })",
+            arg=partial_ids,
+            timeout=30_000,
+        )
 
 
 def _sign_in(browser: Any, srv: LiveServer, username: str, password: str) -> Any:
