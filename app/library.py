@@ -543,7 +543,7 @@ def replay_payload(
         if shown == text and words:
             tokens = text.split()
             if len(tokens) == len(words):
-                times = [[round(w[1], 2), round(w[2], 2)] for w in words]
+                times = [[w[1], w[2]] for w in words]  # stored rounded to ms
         utts.append([uid, speaker, seq, round(start, 2), round(end, 2), shown, times])
     cues = []
     for sc in store.cues(call_id):

@@ -60,9 +60,15 @@ def test_replay_opens_a_30_minute_call_and_seeks_by_cue_marker(tmp_path: Path) -
             _wait(page, "document.getElementById('replay').dataset.ready === '1'")
             ready_at = page.evaluate("window.heardReplay.readyAt")
             script_ms = page.evaluate("window.heardReplay.openMs")
+            nav = page.evaluate(
+                "() => { const n = performance.getEntriesByType('navigation')[0];"
+                " return [n.requestStart, n.responseStart, n.responseEnd, n.transferSize]; }"
+            )
             print(
-                f"\nreplay open, 30-min call, {len(utts)} lines: {ready_at:.0f} ms from "
-                f"navigation start ({script_ms:.0f} ms in replay.js)"
+                f"\nreplay open, 30-min call, {len(utts)} lines: ready {ready_at:.0f} ms after "
+                f"navigation start (server {nav[1] - nav[0]:.0f} ms to first byte, "
+                f"{nav[3] / 1024:.0f} KiB, browser {ready_at - nav[2]:.0f} ms after the last "
+                f"byte, {script_ms:.0f} ms of it in replay.js)"
             )
             assert page.locator("#rp-lines li").count() == len(utts)
             markers = page.locator(".tl-marker")

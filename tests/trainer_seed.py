@@ -24,6 +24,7 @@ CALLER_LINES = (
     "my phone number is five five five one two three four",
     "how much longer is this going to take",
 )
+FILLERS = ("okay", "right", "well", "you know", "so", "alright", "I mean")
 AGENT_LINES = (
     "I hear you and I am going to own this from here",
     "let me pull up your account and check the claim",
@@ -50,7 +51,8 @@ def script_utterances(call_id: str, seconds: float, turn_s: float = 6.0) -> list
     while t + 4 < seconds:
         speaker = "caller" if i % 2 == 0 else "agent"
         lines = CALLER_LINES if speaker == "caller" else AGENT_LINES
-        text = lines[(i // 2) % len(lines)]
+        # Every line different (as on a real call: nothing for a cache to reuse).
+        text = f"{lines[(i // 2) % len(lines)]} {FILLERS[i % 7]} {FILLERS[(i // 7) % 7]} {i}"
         out.append(utterance(call_id, speaker, seqs[speaker], text, t))
         seqs[speaker] += 1
         i += 1
