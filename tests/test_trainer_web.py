@@ -350,3 +350,30 @@ def test_replay_json_sends_only_what_is_new(env) -> None:
     assert redacted and all(u[6] is None for u in redacted)
     assert http.get("/trainer/calls/none/replay.json").status_code == 404
     assert http.get("/trainer/calls/hard-good/replay.json?after=-1").status_code == 422
+
+
+def test_forms_work_with_a_real_session_and_need_the_csrf_token(tmp_path: Path) -> None:
+    import re
+
+    from tests.security_support import accounts, login
+    from tests.security_support import make_app as secure_app
+
+    app = secure_app(tmp_path)
+    with TestClient(app) as client:
+        creds = accounts(app)
+        seed_call(app.state.store, "c1", context=HARD, audio=False)
+        assert client.get("/trainer/calls/c1", follow_redirects=False).status_code in (303, 401)
+        assert login(client, "trainer", creds["trainer"]).status_code == 303
+        page = client.get("/trainer/calls/c1")
+        assert page.status_code == 200
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token and token.group(1)
+        form = {"comment": "Named the burden", "at_s": "3.0"}
+        assert client.post("/trainer/calls/c1/notes", data=form).status_code == 403
+        ok = client.post(
+            "/trainer/calls/c1/notes",
+            data={**form, "csrf_token": token.group(1)},
+            follow_redirects=False,
+        )
+        assert ok.status_code == 303
+        assert "Named the burden" in client.get("/trainer/calls/c1").text

@@ -91,6 +91,16 @@ def _redacted(text: str, kinds: frozenset[Any], today: date) -> str:
     return redact(text, kinds, today=today).text
 
 
+def _csrf(request: Request) -> str:
+    """The token plain forms post back (``csrf_token``; see app.security.csrf)."""
+    auth = getattr(request.app.state, "session_auth", None)
+    if auth is None:
+        return ""
+    from app.security.sessions import SESSION_COOKIE, read_cookie
+
+    return str(auth.csrf_for(read_cookie(request, SESSION_COOKIE) or ""))
+
+
 def _page(template: str, request: Request, principal: Principal, **ctx: Any) -> HTMLResponse:
     html = (
         environment()
@@ -99,6 +109,7 @@ def _page(template: str, request: Request, principal: Principal, **ctx: Any) -> 
             principal=principal,
             roles=sorted(principal.roles),
             is_trainer=bool({"trainer", "admin"} & set(principal.roles)),
+        csrf_token=_csrf(request),
             **ctx,
         )
     )
