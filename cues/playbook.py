@@ -332,6 +332,12 @@ class _Reader:
             raise self.fail(node, f"{what} needs at least one pattern")
         parts: list[re.Pattern[str]] = []
         for item in node.value:
+            if isinstance(item, yaml.MappingNode):
+                raise self.fail(
+                    item,
+                    f"{what}: YAML read this pattern as a mapping (a ': ' inside it); "
+                    "quote it, or write (?:\\s...) instead of (?: ...)",
+                )
             raw = self.value(item)
             if not isinstance(raw, str) or not raw.strip():
                 raise self.fail(item, f"{what}: a pattern must be a non-empty string")

@@ -87,6 +87,14 @@ def test_errors_name_the_file_and_line(old: str, new: str, words: str, tmp_path:
     assert first_line <= err.value.line <= first_line + new.count("\n")
 
 
+def test_a_pattern_yaml_reads_as_a_mapping_gets_a_hint() -> None:
+    old = "          - \\bi (?:fear|dread)\\b"
+    text = GOOD.replace(old, "          - \\bi (?: fear|dread)\\b", 1)
+    with pytest.raises(PlaybookError, match="quote it") as err:
+        parse_playbook(text, "pb.yaml")
+    assert err.value.line == line_of(GOOD, old)
+
+
 def test_yaml_syntax_error_has_a_line() -> None:
     text = GOOD.replace("kinds:\n  orient:\n", "kinds:\n  orient: [\n", 1)
     with pytest.raises(PlaybookError) as err:
