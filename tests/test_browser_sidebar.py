@@ -6,8 +6,10 @@ runs the vendored htmx + ws extension, so these tests check what an agent sees:
 a cue card arriving and updated in place, a partial replaced by its final, the
 feedback buttons, the alert banner, and the capture button's PCM16 stream.
 
-``HEARD_SCREENSHOTS=docs pytest -m browser tests/test_browser_sidebar.py`` also
-writes docs/sidebar.png and docs/supervisor.png.
+``HEARD_SCREENSHOTS=DIR pytest -m browser tests/test_browser_sidebar.py`` also
+writes DIR/sidebar-scripted.png and DIR/supervisor-scripted.png (events published on
+the bus). docs/sidebar.png and docs/supervisor.png are taken from ``heard demo``
+(the real pipeline: Twilio replay, whisper tiny.en, cue engine), see the report.
 """
 
 from __future__ import annotations
@@ -388,7 +390,7 @@ def test_screenshots() -> None:
         page.wait_for_selector("#cue-real_timeline")
         page.wait_for_selector("#utt-caller-2")
         page.wait_for_timeout(1200)  # let the arrival animations finish
-        page.screenshot(path=str(out / "sidebar.png"))
+        page.screenshot(path=str(out / "sidebar-scripted.png"))
 
         sup = open_page(browser, server, "sam", "/supervisor", viewport=(1180, 560))
         for cid, agent in (("done-1", "bob"), ("done-2", "dev"), ("done-3", "dev")):
@@ -458,7 +460,7 @@ def test_screenshots() -> None:
             publish(server, CueEvent(CueRaised(real_cue(kind, cid, q, turn=2, end=30.0))))
         sup.wait_for_selector(f"#alert-{cid1}-urgent_risk")
         sup.wait_for_timeout(3500)  # past the flash animation
-        sup.screenshot(path=str(out / "supervisor.png"), full_page=True)
+        sup.screenshot(path=str(out / "supervisor-scripted.png"), full_page=True)
 
 
 def screenshot_call(call_id: str) -> list[Event]:
