@@ -398,8 +398,8 @@ def call_row(row: CallRow, *, oob: bool = False) -> str:
     return _macro("supervisor/_rows.html", "call_row", row, oob=oob)
 
 
-def agent_row(load: AgentLoad, *, oob: bool = False, can_reset: bool = False) -> str:
-    return _macro("supervisor/_rows.html", "agent_row", load, oob=oob, can_reset=can_reset)
+def agent_row(load: AgentLoad, *, oob: bool = False) -> str:
+    return _macro("supervisor/_rows.html", "agent_row", load, oob=oob)
 
 
 def supervisor_alert(call_id: str, cue: Cue, header: CallHeader | None = None) -> str:
@@ -413,10 +413,9 @@ def supervisor_remove(element_id: str) -> str:
     return f'<div id="{Markup.escape(element_id)}" hx-swap-oob="delete"></div>'
 
 
-def supervisor_snapshot(
-    rows: Sequence[CallRow], loads: Sequence[AgentLoad], *, can_reset: bool = False
-) -> str:
-    return render("supervisor/_snapshot.html", rows=rows, loads=loads, can_reset=can_reset)
+def supervisor_snapshot(rows: Sequence[CallRow], loads: Sequence[AgentLoad]) -> str:
+    """Pushed once when a supervisor socket connects: alerts, calls and agents replaced."""
+    return render("supervisor/_snapshot.html", rows=rows, loads=loads)
 
 
 def supervisor_page(
@@ -424,12 +423,5 @@ def supervisor_page(
     loads: Sequence[AgentLoad],
     *,
     principal_name: str = "",
-    can_reset: bool = False,
 ) -> str:
-    return render(
-        "supervisor/queue.html",
-        rows=rows,
-        loads=loads,
-        principal_name=principal_name,
-        can_reset=can_reset,
-    )
+    return render("supervisor/queue.html", rows=rows, loads=loads, principal_name=principal_name)
