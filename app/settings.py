@@ -7,7 +7,7 @@ false: no ``bool(os.environ[...])`` here).
 
 Config file: TOML (``.toml``) or YAML (``.yaml``/``.yml``), flat keys named
 like the fields below; nested tables for ``transcription`` and
-``integration_tokens``. Example::
+``integration_token_hashes``. Example::
 
     host = "0.0.0.0"
     port = 8080
@@ -20,7 +20,7 @@ like the fields below; nested tables for ``transcription`` and
 Environment: ``HEARD_PORT=8080``, ``HEARD_RECORD_AUDIO=false``,
 ``HEARD_DATABASE_URL=postgresql+psycopg://...``, nested with ``__``
 (``HEARD_TRANSCRIPTION__THREADS=2``), mappings as JSON
-(``HEARD_INTEGRATION_TOKENS='{"pbx-1": "..."}'``).
+(``HEARD_INTEGRATION_TOKEN_HASHES='{"pbx-1": "<sha256 hex>"}'``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from app.security.config import SecuritySettings
 from transcription.config import TranscriptionConfig, VadConfig
 
 
@@ -102,8 +103,10 @@ class Settings(BaseSettings):
     #: AudioHook API key and client secret (base64), per the Genesys integration.
     audiohook_api_key: SecretStr | None = None
     audiohook_client_secret: SecretStr | None = None
-    #: Per-integration bearer tokens for the plain PCM socket: name -> token.
-    integration_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    #: Per-integration bearer tokens for the plain PCM socket: name -> SHA-256 hex of
+    #: the token (``app.security.signatures.new_token`` makes a pair; the token itself
+    #: is never stored).
+    integration_token_hashes: dict[str, str] = Field(default_factory=dict)
     #: Accept ingest connections without integration credentials (development only).
     allow_unauthenticated_ingest: bool = True
 
@@ -123,6 +126,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     #: Session cookies marked Secure (turn off only for plain-http local demos).
     secure_cookies: bool = False
+    #: Sign-in, sessions, framing, retention, redaction (app.security.config).
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     @field_validator("log_level", mode="before")
     @classmethod

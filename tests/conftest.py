@@ -20,3 +20,25 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside the checkout")
     return SHARED
+
+
+@pytest.fixture
+def as_admin():
+    """Install on an app a principal loader that signs every request in as an admin.
+
+    Usage: ``as_admin(app)`` (optionally ``as_admin(app, "ann", "agent")``). For
+    tests of the server core before/without real logins; the security tests use
+    real sessions instead.
+    """
+    from app.security.roles import Principal
+
+    def install(app, username: str = "admin", *roles: str):
+        principal = Principal(username, frozenset(roles or ("admin",)))  # type: ignore[arg-type]
+
+        async def loader(conn):
+            return principal
+
+        app.state.principal_loader = loader
+        return app
+
+    return install
