@@ -27,8 +27,11 @@ class Match:
 
 def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) -> Match | None:
     """The first match of ``trigger`` in ``a`` that no guard vetoes, or None."""
-    text = a.masked if trigger.mask_doses else a.unpleasant
     present = a.present
+    union = trigger.gate_union
+    if union is not None and present is not None and union.isdisjoint(present):
+        return None
+    text = a.masked if trigger.mask_doses else a.unpleasant
     checked = False
     for rx in trigger.patterns:
         gate = rx.gate_set
@@ -109,18 +112,19 @@ def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
     The card asks for owner, next step, patient's part and a real time; a turn
     that already says all of them needs no card (the shared scripts' contract).
     """
-    for m in h.markers.finditer(a.unpleasant, a.present):
-        if is_negated(a, m.start(), playbook.negators):
-            continue
-        if handoff_parts(h, a).complete:
-            return None
-        return Match(
-            kind="close_the_loop",
-            trigger="incomplete_handoff",
-            start=m.start(),
-            end=m.end(),
-            quote=a.quote(m.start(), m.end()),
-        )
+    for rx in h.markers:
+        for m in rx.finditer(a.unpleasant, a.present):
+            if is_negated(a, m.start(), playbook.negators):
+                continue
+            if handoff_parts(h, a).complete:
+                return None
+            return Match(
+                kind="close_the_loop",
+                trigger="incomplete_handoff",
+                start=m.start(),
+                end=m.end(),
+                quote=a.quote(m.start(), m.end()),
+            )
     return None
 
 

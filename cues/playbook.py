@@ -175,13 +175,16 @@ class Trigger:
     #: distinct utterances that must match before it counts (take_a_reset's
     #: "sustained" distress); 1 for ordinary triggers
     turns: int = 1
+    #: union of the patterns' gates (None if one is ungated): one set test skips
+    #: the whole trigger when none of its literals is in the utterance
+    gate_union: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Handoff:
     """close_the_loop: a handoff marker without owner + real time + patient's part."""
 
-    markers: Rx
+    markers: tuple[Rx, ...]
     owner: Rx | None
     owner_cased: Rx | None  # matched against the original capitalisation
     time: Rx | None
@@ -387,9 +390,12 @@ def _trigger(r: _Reader, node: yaml.Node, kind: str) -> Trigger:
     def guard(key: str) -> Rx | None:
         return r.patterns(f[key][1], f"{kind}.{name}.{key}", allow_empty=True) if key in f else None
 
+    gates = [p.gate_set for p in patterns if p.gate_set is not None]
+    union = frozenset[str]().union(*gates) if len(gates) == len(patterns) else None
     return Trigger(
         name=name,
         patterns=patterns,
+        gate_union=union,
         negatable=flag("negatable", True),
         block_past=flag("block_past", False),
         block_reported=flag("block_reported", False),
@@ -423,8 +429,7 @@ def _handoff(r: _Reader, node: yaml.Node) -> Handoff:
     f = r.mapping(node, allowed, "close_the_loop.handoff")
     if "markers" not in f:
         raise r.fail(node, "close_the_loop.handoff needs markers")
-    markers = r.patterns(f["markers"][1], "handoff.markers")
-    assert markers is not None
+    markers = tuple(r.rx(p) for p in r.items(f["markers"][1], "handoff.markers"))
 
     def opt(key: str) -> Rx | None:
         return r.patterns(f[key][1], f"handoff.{key}", allow_empty=True) if key in f else None
