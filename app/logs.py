@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 _STD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
-_FORBIDDEN = {"text", "quote", "line", "words", "transcript", "utterance"}
+_FORBIDDEN = {"text", "quote", "line", "words", "transcript", "utterance", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -76,6 +76,9 @@ class TwilioConnector(Connector):
         self.stream_sid: str | None = None
         self.edges: dict[Speaker, AudioEdge] = {}
         self.base = 0.0  # call time of the stream's timestamp 0
+        #: per track, call time just after the last wire sample received (the edge's own
+        #: clock lags it by the resampler's delay until flushed)
+        self.wire_clock: dict[Speaker, float] = {}
         self.last_seq = 0
         self.marks = 0
         self.dtmf = 0
@@ -158,6 +161,7 @@ class TwilioConnector(Connector):
             self.edges[speaker] = AudioEdge(
                 call_id, AudioFormat("mulaw", 8000, 1, (speaker,)), start=self.base
             )
+            self.wire_clock[speaker] = self.base
 
     def _media(self, msg: dict[str, Any]) -> None:
         self._require_started("media")
@@ -180,6 +184,7 @@ class TwilioConnector(Connector):
             raise ProtocolError("media.payload is not valid base64", CLOSE_INVALID) from e
         self._place(edge, speaker, media.get("timestamp"))
         self.feed(edge, audio)
+        self.wire_clock[speaker] += len(audio) / 8000.0
 
     def _place(self, edge: AudioEdge, speaker: Speaker, timestamp: Any) -> None:
         """Skip the clock over a gap the timestamps show (never backwards)."""
@@ -189,9 +194,10 @@ class TwilioConnector(Connector):
             at = self.base + int(timestamp) / 1000.0
         except (TypeError, ValueError) as e:
             raise ProtocolError("media.timestamp is not a number", CLOSE_INVALID) from e
-        gap = at - edge.clock(speaker)
+        gap = at - self.wire_clock[speaker]
         if gap > GAP_TOLERANCE_S:
             self.push(edge.advance(gap))
+            self.wire_clock[speaker] = at
 
     async def finish(self) -> None:
         if self.session is None:
