@@ -127,6 +127,8 @@ async def _running(
     recorder.start()
     stt = transcriber or build_transcriber(settings)
     await stt.start()
+    factory = engine_factory or default_engine_factory
+    await asyncio.to_thread(_warm_up, factory)
     metrics: Metrics = app.state.metrics
     metrics.bind(
         decode_depth=lambda: float(stt.stats().queue_depth),
@@ -140,7 +142,7 @@ async def _running(
         recorder=recorder,
         transcriber=stt,
         metrics=metrics,
-        engine_factory=engine_factory or default_engine_factory,
+        engine_factory=factory,
     )
     calls = CallRegistry(services)
     calls.start()
@@ -167,6 +169,14 @@ async def _running(
         store.close()
         app.state.bus.close()
         log.info("server stopped")
+
+
+def _warm_up(factory: EngineFactory) -> None:
+    """Build one cue engine now: its playbook compiles once, not on the first call's audio."""
+    try:
+        factory("warm-up")
+    except Exception as e:  # reported again, per call, if it really cannot be built
+        log.error("cue engine cannot be built", extra={"error": e.__class__.__name__})
 
 
 def state_of(app: Any) -> CallServices:
