@@ -170,6 +170,7 @@ class CallSession:
         self._seq_offset: dict[str, int] = {}
         self._recognizers: dict[Speaker, Recognizer] = {}
         self._readers: dict[Speaker, asyncio.Task[None]] = {}
+        self._dead: set[str] = set()  # speakers whose recognizer failed
         self._arrivals: dict[str, _Arrivals] = {sp: _Arrivals() for sp in SPEAKERS}
         self._grace: asyncio.Task[None] | None = None
         self._end_task: asyncio.Task[None] | None = None
@@ -225,9 +226,6 @@ class CallSession:
         """One speaker's decoded audio (never blocks; decoding happens elsewhere)."""
         if self._ending:
             return
-        rec = self._recognizers.get(chunk.speaker)
-        if rec is None:
-            return
         now = time.monotonic()
         self.last_audio = now
         if self.state == "on_hold":
@@ -236,9 +234,15 @@ class CallSession:
         self._arrivals[chunk.speaker].add(chunk.end, now)
         self.s.metrics.audio_seconds_in.labels(chunk.speaker).inc(chunk.duration)
         self.s.recorder.append(chunk)
+        rec = self._recognizers.get(chunk.speaker)
+        if rec is None or chunk.speaker in self._dead:
+            return
         try:
             rec.push(chunk)
-        except RecognizerError as e:
+        except Exception as e:
+            # This speaker's recognizer is broken: stop feeding it (one error, not one per
+            # frame); the other speaker, the recording and every other call go on.
+            self._dead.add(chunk.speaker)
             self._error("recognizer", e)
 
     # -- state -----------------------------------------------------------------------------
