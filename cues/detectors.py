@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cues.playbook import Handoff, KindSpec, Playbook, Trigger
-from cues.text import Analysed, before_in_sentence, is_negated, sentence_has
+from cues.text import Analysed, before_in_sentence, is_negated, negated_inside, sentence_has
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,8 @@ def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) 
                     return None
                 checked = True
             if trigger.negatable and is_negated(a, start, playbook.negators):
+                continue
+            if trigger.negation_inside and negated_inside(a, start, end, playbook.negators):
                 continue
             if (trigger.block_past or trigger.block_reported) and not sentence_has(
                 a, start, playbook.recent

@@ -164,6 +164,9 @@ class Trigger:
     name: str
     patterns: tuple[Rx, ...]
     negatable: bool = True
+    #: also a negator among the matched words ("I'm not really scared"), for patterns
+    #: that skip a few words; off where the pattern itself says "can't"/"won't"
+    negation_inside: bool = False
     block_past: bool = False
     block_reported: bool = False
     block_hypothetical: bool = False
@@ -365,6 +368,7 @@ _TRIGGER_FIELDS = {
     "name",
     "patterns",
     "negatable",
+    "negation_inside",
     "block_past",
     "block_reported",
     "block_hypothetical",
@@ -397,6 +401,7 @@ def _trigger(r: _Reader, node: yaml.Node, kind: str) -> Trigger:
         patterns=patterns,
         gate_union=union,
         negatable=flag("negatable", True),
+        negation_inside=flag("negation_inside", False),
         block_past=flag("block_past", False),
         block_reported=flag("block_reported", False),
         block_hypothetical=flag("block_hypothetical", False),

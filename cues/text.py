@@ -254,6 +254,15 @@ def is_negated(a: Analysed, start: int, negators: frozenset[str], window: int = 
     return False
 
 
+def negated_inside(a: Analysed, start: int, end: int, negators: frozenset[str]) -> bool:
+    """A negator inside the matched words themselves ("I'm not really scared")."""
+    for tok in _WORD.finditer(a.norm, start, end):
+        w = tok.group()
+        if w in negators or w.endswith("n't"):
+            return True
+    return False
+
+
 def sentence_has(a: Analysed, start: int, pattern: Searcher | None) -> bool:
     if pattern is None:
         return False

@@ -47,9 +47,9 @@ def _broken(old: str, new: str) -> tuple[str, int]:
     [
         (
             "    severity: warn\n    speaker: caller"
-            "\n    triggers:\n      - name: first_person_fear",
+            "\n    triggers:\n      - name: loose_fear",
             "    severity: loud\n    speaker: caller"
-            "\n    triggers:\n      - name: first_person_fear",
+            "\n    triggers:\n      - name: loose_fear",
             "severity must be one of",
         ),
         (
