@@ -436,6 +436,9 @@ def main(argv: Sequence[str]) -> int:
     if not root.exists():
         print(f"heard import: {root}: no such file or directory", file=sys.stderr)
         return 2
+    from cues.playbook import PlaybookError
+    from transcription.errors import ModelLoadError
+
     store, recordings_dir = open_store(args.data_dir)
     try:
         total = sum(1 for _ in discover(root))
@@ -444,6 +447,10 @@ def main(argv: Sequence[str]) -> int:
             store, recordings_dir, mono=args.mono, agent=args.agent, progress=progress
         )
         summary = importer.run(root)
+    except (ModelLoadError, PlaybookError) as exc:
+        # Every file would fail the same way: stop; what is done stays done.
+        print(f"\nheard import: stopped: {exc}", file=sys.stderr)
+        return 2
     finally:
         store.close()
     stamp = datetime.now(UTC).strftime("%H:%M:%S")
