@@ -227,20 +227,25 @@ async def run_live(
     n_calls: int,
     show: bool = False,
 ) -> dict[str, Any]:
-    calls = []
-    for i in range(n_calls):
-        r = rendered[i % len(rendered)]
-        cid = f"bench-{i}"
-        calls.append(
-            LiveCall(
-                cid, r, i * STAGGER_S, AudioEdge(cid, r.fmt),
-                {s: service.open_stream(cid, s) for s in SPEAKERS},
-                frames=r.frames(),
-            )
-        )
+    """Rounds of ``n_calls`` concurrent calls until every script has been streamed once."""
     stats0 = replace(service.stats())
     cpu0, w0 = _cpu_seconds(), time.perf_counter()
-    await _stream_calls(service, calls)
+    calls: list[LiveCall] = []
+    rounds = math.ceil(len(rendered) / n_calls)
+    for k in range(rounds):
+        batch = []
+        for i in range(n_calls):
+            r = rendered[(k * n_calls + i) % len(rendered)]
+            cid = f"bench-{k}-{i}"
+            batch.append(
+                LiveCall(
+                    cid, r, i * STAGGER_S, AudioEdge(cid, r.fmt),
+                    {s: service.open_stream(cid, s) for s in SPEAKERS},
+                    frames=r.frames(),
+                )
+            )
+        await _stream_calls(service, batch)
+        calls += batch
     wall = time.perf_counter() - w0
     cpu = _cpu_seconds() - cpu0
     stats = service.stats()
@@ -261,6 +266,7 @@ async def run_live(
     audio_s = stats.audio_seconds_in - stats0.audio_seconds_in
     decode_s = stats.decode_seconds - stats0.decode_seconds
     return {
+        "rounds": rounds,
         "turns": sum(len(c.rendered.turns) for c in calls),
         "turns_missed": missed,
         "latency_p50_s": _percentile(lat, 50),

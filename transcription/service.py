@@ -35,6 +35,7 @@ from transcription.types import Speaker
 
 if TYPE_CHECKING:
     from transcription.decoder import Decoder
+    from transcription.engine import Engine
     from transcription.vad import SileroVad
 
 
@@ -75,8 +76,12 @@ class Transcriber(Protocol):
 class TranscriptionService:
     """One shared decoder (one model) and one Silero VAD session serving every call."""
 
-    def __init__(self, config: TranscriptionConfig | None = None) -> None:
+    def __init__(
+        self, config: TranscriptionConfig | None = None, *, engine: Engine | None = None
+    ) -> None:
+        """``engine``: an already loaded engine (tests, sharing); default: load per config."""
         self.config = config or TranscriptionConfig()
+        self._engine = engine
         self._stats = TranscriptionStats()
         self._decoder: Decoder | None = None
         self._vad: SileroVad | None = None
@@ -89,7 +94,7 @@ class TranscriptionService:
         from transcription.decoder import Decoder, build_engine
         from transcription.vad import SileroVad
 
-        engine = await asyncio.to_thread(build_engine, self.config)
+        engine = self._engine or await asyncio.to_thread(build_engine, self.config)
         self._vad = await asyncio.to_thread(SileroVad)
         self._decoder = Decoder(engine, self.config, self._stats)
         self._decoder.start()
