@@ -94,7 +94,9 @@ class TranscriptionService:
         from transcription.decoder import Decoder, build_engine
         from transcription.vad import SileroVad
 
-        engine = self._engine or await asyncio.to_thread(build_engine, self.config)
+        engine = self._engine
+        if engine is None:
+            engine = await asyncio.to_thread(build_engine, self.config)
         self._vad = await asyncio.to_thread(SileroVad)
         self._decoder = Decoder(engine, self.config, self._stats)
         self._decoder.start()
