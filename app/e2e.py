@@ -52,8 +52,11 @@ from cues.scripts import Script, ScriptError, load_scripts
 from cues.types import CallContext
 from transcription.synth import SynthResult, TurnTiming, synthesize_script
 
-#: After the replay ends, keep listening this long for the last cues (take_a_reset).
+#: After the replay ends, keep listening until the sidebar has been quiet this long
+#: (a loaded server may still be decoding the call's last turns; take_a_reset comes
+#: after them), but no longer than MAX_SETTLE_S.
 SETTLE_S = 4.0
+MAX_SETTLE_S = 120.0
 #: Kinds the engine raises when the call ends (scripts list them on the last turn).
 END_OF_CALL_KINDS = frozenset({"take_a_reset"})
 
@@ -201,6 +204,7 @@ class CallOutcome:
     finals: set[tuple[str, int]] = field(default_factory=set)
     clock: ReplayClock = field(default_factory=ReplayClock)
     context: CallContext = field(default_factory=CallContext)
+    last_message: float = 0.0  # monotonic time of the sidebar's latest message
     error: str | None = None
 
     def turn_for(self, kind: str, card: CardSeen) -> int:
@@ -319,6 +323,7 @@ async def _read_sidebar(
             return
         message = recv.result()
         now = time.monotonic()
+        outcome.last_message = now
         ready.set()  # the snapshot came: subscribed, the call may start
         text = message if isinstance(message, str) else message.decode("utf-8", "replace")
         cards, lines = parse_fragment(text)
@@ -345,6 +350,17 @@ async def fetch_context(base: str, call_id: str, headers: dict[str, str]) -> Cal
     return context_from_json(r.json().get("context"))
 
 
+async def settle(outcome: CallOutcome, quiet_s: float, max_s: float) -> None:
+    """Wait until the sidebar has been quiet ``quiet_s`` (or ``max_s`` have passed)."""
+    began = time.monotonic()
+    outcome.last_message = max(outcome.last_message, began)
+    while True:
+        now = time.monotonic()
+        if now - outcome.last_message >= quiet_s or now - began >= max_s:
+            return
+        await asyncio.sleep(min(0.25, quiet_s))
+
+
 async def run_call(
     base: str,
     script: Script,
@@ -353,6 +369,7 @@ async def run_call(
     *,
     speed: float = 1.0,
     settle_s: float = SETTLE_S,
+    max_settle_s: float = MAX_SETTLE_S,
     agent: str = "",
 ) -> CallOutcome:
     """Stream one synthesized call and record what its sidebar shows."""
@@ -380,7 +397,7 @@ async def run_call(
             turn_ends=[t.end for t in synth.turns],
             twilio_auth_token=creds.twilio_auth_token,
         )
-        await asyncio.sleep(settle_s / speed)
+        await settle(outcome, settle_s, max_settle_s)
         outcome.context = await fetch_context(base, outcome.call_id, creds.sidebar_headers)
     except (ReplayError, E2EError, TimeoutError) as exc:
         outcome.error = str(exc) or type(exc).__name__
@@ -401,6 +418,7 @@ async def run_calls(
     concurrency: int = 1,
     speed: float = 1.0,
     settle_s: float = SETTLE_S,
+    max_settle_s: float = MAX_SETTLE_S,
     agent: str = "",
 ) -> list[CallOutcome]:
     """Every call, ``concurrency`` at a time (a new one starts as one ends)."""
@@ -409,7 +427,14 @@ async def run_calls(
     async def one(script: Script, synth: SynthResult) -> CallOutcome:
         async with gate:
             return await run_call(
-                base, script, synth, creds, speed=speed, settle_s=settle_s, agent=agent
+                base,
+                script,
+                synth,
+                creds,
+                speed=speed,
+                settle_s=settle_s,
+                max_settle_s=max_settle_s,
+                agent=agent,
             )
 
     return list(await asyncio.gather(*(one(s, r) for s, r in items)))
@@ -627,7 +652,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", default=None, help="use this running server instead of starting one")
     p.add_argument("--speed", type=float, default=1.0, help="pace (1 = real time)")
     p.add_argument("--seed", type=int, default=0, help="seed of the pauses between turns")
-    p.add_argument("--settle", type=float, default=SETTLE_S, help="listen this long after a call")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=SETTLE_S,
+        help="after a call, listen until the sidebar is quiet this long",
+    )
+    p.add_argument(
+        "--max-settle",
+        type=float,
+        default=MAX_SETTLE_S,
+        help="...but no longer than this after the call's audio ends",
+    )
     p.add_argument("--agent", default="", help="agent name the calls belong to")
     p.add_argument("--user", default=os.environ.get("HEARD_E2E_USER"), help="sign in as")
     p.add_argument("--password", default=os.environ.get("HEARD_E2E_PASSWORD"))
@@ -690,7 +726,7 @@ def main(argv: Sequence[str]) -> int:
         outcomes = asyncio.run(
             run_calls(
                 base, items, creds, concurrency=args.calls, speed=args.speed,
-                settle_s=args.settle, agent=args.agent,
+                settle_s=args.settle, max_settle_s=args.max_settle, agent=args.agent,
             )
         )  # fmt: skip
         report = score(outcomes)

@@ -256,3 +256,29 @@ async def test_listener_reconnects_after_a_lagged_close() -> None:
     assert connections == ["/ws/calls/call-1", "/ws/calls/call-1"]
     assert set(outcome.first_seen) == {"own_it", "subtext_fear"}
     assert outcome.first_seen["own_it"][0] < outcome.first_seen["subtext_fear"][0]
+
+
+async def test_settle_waits_for_a_quiet_sidebar_within_a_bound() -> None:
+    import asyncio
+    import time
+
+    from app.e2e import settle
+
+    o = _outcome({})
+
+    async def chatter(until: float) -> None:
+        while time.monotonic() < until:
+            o.last_message = time.monotonic()
+            await asyncio.sleep(0.05)
+
+    t = time.monotonic()
+    talk = asyncio.create_task(chatter(t + 0.6))
+    await settle(o, quiet_s=0.3, max_s=10)
+    waited = time.monotonic() - t
+    await talk
+    assert waited >= 0.6 + 0.3 - 0.05  # outlasted the chatter, then the quiet period
+    t = time.monotonic()
+    talk = asyncio.create_task(chatter(t + 5))
+    await settle(o, quiet_s=0.3, max_s=0.5)
+    assert time.monotonic() - t < 1.5  # bounded although messages kept coming
+    talk.cancel()
