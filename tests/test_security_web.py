@@ -297,3 +297,33 @@ def test_call_data_masked_per_role(app, client, creds) -> None:  # type: ignore[
     assert transcript("agent")["text"] == text  # live agent on their own call
     assert transcript("supervisor")["text"] == text
     assert transcript("admin")["text"].endswith("[DOB]")
+
+
+def test_path_tricks_in_recording_names_are_refused(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    app.state.store.open_call("call-rec", "agent", "pcm")
+    secret = app.state.store.data_dir.parent / "secret.txt"
+    secret.write_text("outside the data dir")
+    login(client, "admin", creds["admin"])
+    for path in ("/api/calls/call-rec/audio/..%2F..%2Fsecret.txt.wav",
+                 "/api/calls/call-rec/audio/..%2Fcaller.wav",
+                 "/api/calls/..%2F..%2Fsecret/audio/caller.wav",
+                 "/api/calls/call-rec/audio/caller.wav%00.txt",
+                 "/api/calls/call-rec/audio/%2e%2e/%2e%2e/secret.txt"):
+        r = client.get(path)
+        assert r.status_code in (404, 422), (path, r.status_code)
+        assert "outside the data dir" not in r.text
+
+
+def test_retention_runs_in_the_app_lifespan(app, client) -> None:  # type: ignore[no-untyped-def]
+    async def names() -> set[str]:
+        return {t.get_name() for t in asyncio.all_tasks()}
+
+    running = client.portal.call(names)  # type: ignore[union-attr]
+    assert "heard-retention" in running
+    import time
+
+    deadline = time.monotonic() + 10
+    while not (runs := app.state.audit_log.query(action="retention_run")):
+        assert time.monotonic() < deadline, "the first retention run never happened"
+        time.sleep(0.05)
+    assert runs[0].actor == "retention"
