@@ -109,3 +109,23 @@ def test_pcm_bearer_token(client: TestClient) -> None:
     # Secrets never reach the audit log.
     dump = str([e.as_json() for e in log.query(limit=None)])
     assert PCM_TOKEN not in dump and TOKEN not in dump
+
+
+def test_unauthenticated_ingest_only_from_this_machine(tmp_path: Path) -> None:
+    from app.security.ingest_auth import IngestAuthenticator
+
+    app = make_app(tmp_path, allow_unauthenticated_ingest=True,
+                   security=SecuritySettings(ingest_failure_delay_s=0))
+    guard: IngestAuthenticator = app.state.ingest_authenticator
+
+    class Peer:
+        def __init__(self, host: str) -> None:
+            self.client = type("C", (), {"host": host})()
+            self.headers: dict[str, str] = {}
+
+    import asyncio
+
+    local = asyncio.run(guard("pcm", Peer("127.0.0.1")))  # type: ignore[arg-type]
+    remote = asyncio.run(guard("pcm", Peer("203.0.113.7")))  # type: ignore[arg-type]
+    assert local is not None and not local.authenticated
+    assert remote is None

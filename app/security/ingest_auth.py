@@ -4,7 +4,8 @@ Each connector's ``authenticate`` hook calls it before accepting the websocket:
 Twilio's signature, AudioHook's API key and message signature, the PCM socket's
 bearer token (app.security.signatures). When a connector has credentials configured
 they are always checked; when none are configured the connection is admitted only if
-``allow_unauthenticated_ingest`` is on (development), and that is logged. Every
+``allow_unauthenticated_ingest`` is on (development) and the peer is this machine; that
+is logged. Every
 refusal is audited with a reason code and the peer address (no secrets, no PHI).
 """
 
@@ -27,6 +28,11 @@ from app.security.signatures import (
 )
 
 log = logging.getLogger("heard.security")
+
+#: Peers that may use ``allow_unauthenticated_ingest`` (the demo's replay on this
+#: machine; "testclient" is Starlette's in-process test client, never a network peer).
+#: Anyone else must present the connector's credentials, whatever the setting says.
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost", "testclient"})
 
 
 def _secret(v: Any) -> str | None:
@@ -103,7 +109,11 @@ class IngestAuthenticator:
             await self._audit("-" if not result.integration else result.integration,
                               "ingest_connect", "ok", connector, ip, result.reason)
             return IntegrationPrincipal(result.integration or connector, connector)
-        if not configured and getattr(self.settings, "allow_unauthenticated_ingest", False):
+        if (
+            not configured
+            and getattr(self.settings, "allow_unauthenticated_ingest", False)
+            and ip in LOOPBACK
+        ):
             log.warning("ingest admitted WITHOUT authentication (development setting)",
                         extra={"connector": connector})
             await self._audit("unauthenticated", "ingest_connect", "ok", connector, ip,
