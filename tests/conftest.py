@@ -42,3 +42,29 @@ def as_admin():
         return app
 
     return install
+
+
+@pytest.fixture
+def signed_in_as():
+    """Real sign-in through ``/login`` (sessions, CSRF, roles as in production).
+
+    Usage: ``client = signed_in_as(app, "supervisor")`` on a running app (inside
+    ``with TestClient(app)``); the demo accounts (agent, supervisor, trainer, admin) are
+    created on first use. Prefer this over ``as_admin`` wherever access control matters.
+    """
+    from tests.security_support import FAST, accounts, signed_in
+
+    made: list = []
+    creds: dict = {}
+
+    def sign_in(app, username: str):
+        app.state.user_store.hasher = FAST
+        if not creds:
+            creds.update(accounts(app))
+        client = signed_in(app, username, creds[username])
+        made.append(client)
+        return client
+
+    yield sign_in
+    for c in made:
+        c.close()
