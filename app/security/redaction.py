@@ -274,6 +274,9 @@ def _number_groups(toks: list[_Tok]) -> list[_Group]:
         if t.kind != "word" or low not in NUMBER_WORDS:
             i += 1
             continue
+        if low == "oh" and not _oh_is_digit(toks, i):
+            i += 1  # "Oh, and my cell...": an exclamation, not a zero
+            continue
         # "double five", "triple three"
         if low in ("double", "triple") and i + 1 < n and toks[i + 1].text.lower() in UNITS:
             d = str(UNITS[toks[i + 1].text.lower()]) * (2 if low == "double" else 3)
@@ -304,6 +307,32 @@ def _number_groups(toks: list[_Tok]) -> list[_Group]:
         groups.extend(_read_words(words, toks))
         i = max(j, i + 1)
     return groups
+
+
+def _is_numberish(t: _Tok) -> bool:
+    return t.kind == "alnum" or (t.kind == "word" and t.text.lower() in NUMBER_WORDS - {"oh"})
+
+
+def _oh_is_digit(toks: list[_Tok], i: int) -> bool:
+    """'oh' reads as zero only in a run with another number ("nine nine oh oh", "oh two
+    one"), not across a sentence end ("43215. Oh, and...")."""
+    for step in (-1, 1):
+        k, edge = i + step, i
+        while 0 <= k < len(toks):
+            t = toks[k]
+            gap = toks[edge].start - t.end if step < 0 else t.start - toks[edge].end
+            if gap > 3:
+                break
+            if t.kind == "punct" and t.text in ",-":
+                k += step
+                continue
+            if t.kind == "word" and t.text.lower() == "oh":
+                edge, k = k, k + step
+                continue
+            if _is_numberish(t):
+                return True
+            break
+    return False
 
 
 def _read_words(words: list[tuple[str, int]], toks: list[_Tok]) -> list[_Group]:
@@ -468,8 +497,14 @@ _ADDRESS = re.compile(
     rf"(?:{_NAME_WORD}\s+){{1,3}}{_STREET_SUFFIX}\b\.?"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?:apartment|apt\.?|unit|suite|ste\.?|#)\s*[\w-]+(?:\s+[a-z]+)?)?"
-    r"(?:,\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)*,\s+[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?",
+    # ", City[, ST | , State][,] 12345" (case matters here: "Oh" is not a state).
+    r"(?:,\s+(?-i:[A-Z][a-z]+(?:\s[A-Z][a-z]+)*)(?:,\s+(?-i:[A-Z]{2}|[A-Z][a-z]+))?"
+    r"(?:,?\s+\d{5}(?:-\d{4})?|(?<=[A-Z]{2})))?",
     re.IGNORECASE,
+)
+#: "Dayton, 45402", "Columbus, Ohio, 43215", "Springfield, IL 62704": a ZIP after a town.
+_CITY_ZIP = re.compile(
+    r"\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*,\s+(?:(?:[A-Z]{2}|[A-Z][a-z]+),?\s+)?\d{5}(?:-\d{4})?\b"
 )
 _PO_BOX = re.compile(rf"\bp\.?\s?o\.?\s+box\s+(?:\d+|{_SPOKEN_NUM})\b", re.IGNORECASE)
 _UNIT_TAIL = re.compile(r"\s+(?:apartment|apt|unit|suite)\s+(?:\w+)$", re.IGNORECASE)
@@ -664,7 +699,7 @@ def find_phi(text: str, *, today: dt.date | None = None) -> list[Span]:
     for m in _DOTTED_PHONE.finditer(text):
         claims.add("phone", m.start(), m.end())
     _find_dates(text, claims, ref_year)
-    for rx in (_PO_BOX, _ADDRESS):
+    for rx in (_PO_BOX, _ADDRESS, _CITY_ZIP):
         for m in rx.finditer(text):
             claims.add("address", m.start(), m.end())
     _find_runs(text, claims)

@@ -120,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         scores = result["scores"]
         assert isinstance(scores, dict)
         for key, s in scores.items():
+            if key.startswith("kind:"):  # recall only: predictions are not split by kind
+                print(f"{key:<18} recall {s['recall']:.3f}  (gold {s['gold']})")
+                continue
             print(
                 f"{key:<18} recall {s['recall']:.3f}  precision {s['precision']:.3f}  "
                 f"(gold {s['gold']}, predicted {s['predicted']})"

@@ -160,6 +160,11 @@ ITEMS: list[tuple[str, str]] = [
     (SPOKEN, "yes date of birth [[dob|ten ten nineteen seventy]] and the zip is [[address|six oh six one four]]"),
     (SPOKEN, "so the phone is [[phone|three one two five five five zero nine nine one]] and I was born [[dob|march ninth nineteen eighty]]"),
     (WRITTEN, "Last visit [[dob|January 14, 2019]]; next appointment June 5."),
+    # --- added after a look at the shared call scripts: ZIP after a town, "Oh" is not zero
+    (WRITTEN, "It's [[address|2218 Birch Hollow Drive, apartment 3B, Columbus, 43215]]. Oh, and my cell's the same."),
+    (WRITTEN, "So that's [[address|410 Main Street, Suite 200, Dayton, Ohio, 45402]]. Did I get that right?"),
+    (SPOKEN, "The lawyer is in [[address|Dayton, 45402]], attention Susan Park."),
+    (SPOKEN, "Oh, one more thing, oh two is the room."),
     # --- hard negatives: doses, times, money, counts, codes, appointment dates
     (SPOKEN, "Take 5 mg twice a day with food."),
     (SPOKEN, "I'll see you at 4:30."),
