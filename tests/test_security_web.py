@@ -327,3 +327,28 @@ def test_retention_runs_in_the_app_lifespan(app, client) -> None:  # type: ignor
         assert time.monotonic() < deadline, "the first retention run never happened"
         time.sleep(0.05)
     assert runs[0].actor == "retention"
+
+
+def test_open_websocket_closes_when_the_user_is_removed(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    from starlette.websockets import WebSocketDisconnect
+
+    from app.events import CallStarted
+
+    app.state.session_watch_interval_s = 0.0
+    sup = signed_in(app, "supervisor", creds["supervisor"])
+
+    def push(call_id: str) -> None:
+        client.portal.call(app.state.bus.publish,  # type: ignore[union-attr]
+                           CallStarted(call_id, "agent", "pcm", started_at=1_700_000_000.0))
+
+    with sup.websocket_connect("/ws/supervisor") as ws:
+        ws.receive_text()  # the snapshot
+        push("call-a")
+        assert "call-a" in ws.receive_text()  # still signed in: pushes arrive
+        app.state.user_store.remove("supervisor")  # from the CLI, say
+        push("call-b")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                assert "call-b" not in ws.receive_text()  # no call data after removal
+        assert closed.value.code == 1008
+    sup.close()

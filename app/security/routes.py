@@ -7,7 +7,7 @@
   ``login_throttle`` and ``audit_log`` beside it;
 - ``app.state.ingest_authenticator``: the phone-system checks the connectors call;
 - middleware, outermost first: security headers and header limits, CSRF, the access
-  audit of call data;
+  audit of call data, the re-check of signed-in websockets (app.security.live);
 - the retention task, started once the store is open (wrapping the app's lifespan).
 """
 
@@ -36,6 +36,7 @@ from app.security.config import SecuritySettings
 from app.security.csrf import CSRFMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.security.ingest_auth import IngestAuthenticator
+from app.security.live import SessionWatchMiddleware
 from app.security.sessions import LocalAccounts, SessionAuth, SessionStore
 from app.security.throttle import LoginThrottle
 from app.security.users import UserStore
@@ -109,6 +110,7 @@ def install(app: FastAPI) -> None:
     app.state.ingest_authenticator = IngestAuthenticator(settings, sec, audit)
 
     # add_middleware puts each new one outside the previous: audit is innermost.
+    app.add_middleware(SessionWatchMiddleware)
     app.add_middleware(AccessAuditMiddleware)
     app.add_middleware(CSRFMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=sec.frame_ancestors,

@@ -222,6 +222,15 @@ class SessionAuth:
             return None
         return Principal(identity.username, identity.roles, identity.display_name)
 
+    async def still_valid(self, conn: HTTPConnection) -> bool:
+        """Re-check a long-lived connection's session and user now (no cache)."""
+        cached = conn.scope.get("heard.principal")
+        fresh = await self._load(conn)
+        if fresh is None:
+            return False
+        # Roles changed: the socket was admitted under the old ones.
+        return not (isinstance(cached, Principal) and fresh.roles != cached.roles)
+
     # -- CSRF ----------------------------------------------------------------------------
     def csrf_for(self, session_token: str) -> str:
         """The CSRF token bound to a session (signed double submit: the cookie
