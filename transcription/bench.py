@@ -46,7 +46,7 @@ import numpy as np
 import soxr
 
 from transcription.audio import AudioEdge, AudioFormat, encode_mulaw, float_to_pcm16
-from transcription.config import DECODE_STRATEGIES, TranscriptionConfig
+from transcription.config import DECODE_STRATEGIES, TranscriptionConfig, VadConfig
 from transcription.recognizer import Recognizer
 from transcription.service import TranscriptionService
 from transcription.textnorm import normalize
@@ -423,6 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="model name or directory")
     p.add_argument("--strategy", choices=DECODE_STRATEGIES, default="guarded")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--min-window", type=float, default=20.0,
+                   help="guarded strategy: shortest encoder window in seconds")
+    p.add_argument("--end-silence", type=float, default=None,
+                   help="VAD: seconds of silence that close an utterance (default 0.5)")
     p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--idle-calls", type=int, default=10)
     p.add_argument("--idle-seconds", type=float, default=10.0, help="0 skips the idle test")
@@ -446,14 +450,17 @@ def resolve_scripts(names: Sequence[str] | None) -> list[Path]:
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    vad = VadConfig() if args.end_silence is None else VadConfig(end_silence_s=args.end_silence)
     config = TranscriptionConfig(
         engine=args.engine, model=args.model, strategy=args.strategy, threads=args.threads,
-        partials=not args.no_partials,
+        partials=not args.no_partials, min_window_s=args.min_window, vad=vad,
     )
     result: dict[str, Any] = {
         "engine": config.engine,
         "model": config.model or "tiny.en (embedded)",
         "strategy": config.strategy if config.engine == "whisper" else None,
+        "min_window_s": config.min_window_s if config.engine == "whisper" else None,
+        "end_silence_s": config.vad.end_silence_s,
         "calls": args.calls,
         "phone": args.phone,
         "partials_enabled": config.partials,

@@ -75,6 +75,9 @@ class TranscriptionConfig:
     language: str | None = "en"
     beam_size: int = 1
     strategy: DecodeStrategy = "guarded"
+    #: guarded: the shortest encoder window (s). Longer is more accurate and costlier:
+    #: 10/15/20 s -> WER 0.159/0.149/0.133 at 0.28/0.36/0.39 CPU s per utterance
+    min_window_s: float = 20.0
     #: whisper: prompt each final with the same speaker's previous final text
     condition_on_previous: bool = False
     partials: bool = True
@@ -94,5 +97,7 @@ class TranscriptionConfig:
             raise ValueError("threads must be within 1..64")
         if self.beam_size < 1:
             raise ValueError("beam_size must be >= 1")
+        if not 1.0 <= self.min_window_s <= 30.0:
+            raise ValueError("min_window_s must be within 1..30 s")
         if self.partial_interval_s < 0.2:
             raise ValueError("partial_interval_s must be >= 0.2")

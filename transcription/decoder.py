@@ -12,6 +12,12 @@ Scheduling (the worker takes one batch at a time):
 * nothing to do -> the worker sleeps on a condition variable: no CPU while
   nobody speaks.
 
+Why batching and not parallel workers: on a 2-core CPU one CTranslate2 call
+with 2 intra-op threads already saturates the machine, so a second worker would
+only contend. Batching finals that end together shares the per-call overhead
+(greedy generate is as costly as the encoder for short utterances; see the
+table in :mod:`transcription.whisper`).
+
 All engine work (for Whisper: feature extraction, encoder, generate, alignment)
 runs in the worker thread; the event loop only receives results through
 ``call_soon_threadsafe``. A failing decode fails only its own futures.
@@ -41,7 +47,7 @@ def build_engine(config: TranscriptionConfig) -> Engine:
 
         assert config.model is not None
         return VoskEngine(config.model)
-    from transcription.whisper import WhisperEngine
+    from transcription.whisper import Guards, WhisperEngine
 
     return WhisperEngine(
         config.model,
@@ -51,6 +57,7 @@ def build_engine(config: TranscriptionConfig) -> Engine:
         beam_size=config.beam_size,
         strategy=config.strategy,
         condition=config.condition_on_previous,
+        guards=Guards(min_window_s=config.min_window_s),
     )
 
 
