@@ -451,6 +451,9 @@ def main(argv: Sequence[str]) -> int:
         # Every file would fail the same way: stop; what is done stays done.
         print(f"\nheard import: stopped: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nheard import: interrupted; run it again to resume", file=sys.stderr)
+        return 130
     finally:
         store.close()
     stamp = datetime.now(UTC).strftime("%H:%M:%S")
