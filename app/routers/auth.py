@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.security.roles import ROLES, Principal, require
 from app.security.sessions import TOKEN_RE, cookie_secure, read_cookie
+from app.security.users import USERNAME_RE
 from app.security.web import client_ip, home_for, render, safe_next
 
 router = APIRouter(tags=["auth"])
@@ -58,15 +59,17 @@ async def login(
     auth, throttle, audit = state.session_auth, state.login_throttle, state.audit_log
     ip = client_ip(request)
     name = username.strip().lower()[:64]
+    # A password typed into the username box must not land in the audit log.
+    who = name if USERNAME_RE.match(name) else "-"
     nonce = read_cookie(request, PRE_COOKIE)
     expected = auth.csrf_for_login(nonce) if nonce and TOKEN_RE.match(nonce) else None
     if expected is None or not secrets.compare_digest(expected, csrf_token):
-        await audit.arecord(name or "-", "login_refused", outcome="refused", ip=ip,
+        await audit.arecord(who, "login_refused", outcome="refused", ip=ip,
                             detail={"reason": "csrf"})
         return _login_page(request, error="The form expired. Please sign in again.", status=403)
     decision = throttle.check(name, ip)
     if not decision.allowed:
-        await audit.arecord(name or "-", "login_refused", outcome="refused", ip=ip,
+        await audit.arecord(who, "login_refused", outcome="refused", ip=ip,
                             detail={"reason": "throttled"})
         page = _login_page(request, status=429,
                            error="Too many attempts. Wait a few minutes and try again.")
@@ -75,7 +78,7 @@ async def login(
     identity = await asyncio.to_thread(state.identity_provider.authenticate, name, password)
     if identity is None:
         throttle.failure(name, ip)
-        await audit.arecord(name or "-", "login_refused", outcome="refused", ip=ip,
+        await audit.arecord(who, "login_refused", outcome="refused", ip=ip,
                             detail={"reason": "credentials"})
         return _login_page(request, error="Wrong username or password.", status=401,
                            next_path=safe_next(next))
