@@ -14,6 +14,7 @@ the library (:func:`cues.difficulty.fit_expectation`).
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -515,8 +516,8 @@ def replay_payload(
     ``after`` is the cursor from a previous answer: only utterances stored since
     are sent (a live call is polled with it). Utterances are lists
     ``[cursor_id, speaker, seq, start, end, text, words]`` where ``words`` is a list
-    of ``[start, end]`` aligned with the text's whitespace-separated tokens, or
-    ``None`` when redaction changed the text (the line is then highlighted whole).
+    of ``[start, end]`` aligned with the (redacted) text's whitespace-separated
+    tokens (see :func:`word_times`), or ``None`` when the engine gave no words.
     """
     e = entry(store, call_id)
     if e is None:
@@ -539,12 +540,17 @@ def replay_payload(
     utts = []
     for uid, speaker, seq, start, end, text, words in rows:
         shown = redact(text)
-        times: list[list[float]] | None = None
-        if shown == text and words:
-            tokens = text.split()
-            if len(tokens) == len(words):
-                times = [[w[1], w[2]] for w in words]  # stored rounded to ms
-        utts.append([uid, speaker, seq, round(start, 2), round(end, 2), shown, times])
+        utts.append(
+            [
+                uid,
+                speaker,
+                seq,
+                round(start, 2),
+                round(end, 2),
+                shown,
+                word_times(text, shown, words),
+            ]
+        )
     cues = []
     for sc in store.cues(call_id):
         c = sc.cue
@@ -575,6 +581,36 @@ def replay_payload(
         "cursor": int(cursor or 0),
         "live": e.live,
     }
+
+
+def word_times(text: str, shown: str, words: list[list[Any]] | None) -> list[list[float]] | None:
+    """Word [start, end] pairs aligned with ``shown.split()`` (None if they cannot be).
+
+    ``words`` are the stored ``[text, start, end, conf]`` of ``text``'s tokens. When
+    redaction replaced some tokens by a mask ("[PHONE]"), the mask takes the time of
+    the words it hides, so the line is still highlighted word by word as it plays.
+    """
+    if not words:
+        return None
+    tokens = text.split()
+    if len(tokens) != len(words):
+        return None
+    if shown == text:
+        return [[w[1], w[2]] for w in words]  # stored rounded to ms
+    masked = shown.split()
+    out: list[list[float]] = []
+    matcher = difflib.SequenceMatcher(a=tokens, b=masked, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out += [[words[i][1], words[i][2]] for i in range(i1, i2)]
+        elif j2 > j1:  # replaced (or inserted) tokens share the hidden words' time
+            lo = words[i1][1] if i2 > i1 else words[max(i1 - 1, 0)][2]
+            hi = words[i2 - 1][2] if i2 > i1 else lo
+            step = (hi - lo) / (j2 - j1)
+            out += [
+                [round(lo + k * step, 3), round(lo + (k + 1) * step, 3)] for k in range(j2 - j1)
+            ]
+    return out if len(out) == len(masked) else None
 
 
 def call_json(e: LibraryEntry, redact: Redact = no_redaction) -> dict[str, Any]:

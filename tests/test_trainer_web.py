@@ -346,8 +346,14 @@ def test_replay_json_sends_only_what_is_new(env) -> None:
     assert [u[5] for u in new["utterances"]] == ["one more line"]
     row = first["utterances"][0]
     assert row[1] in ("caller", "agent") and len(row[6]) == len(row[5].split())
+    # Redacted lines keep word times: the mask takes the time of the words it hides.
     redacted = [u for u in first["utterances"] if "[PHONE]" in u[5]]
-    assert redacted and all(u[6] is None for u in redacted)
+    assert redacted
+    for u in redacted:
+        tokens = u[5].split()
+        assert u[6] is not None and len(u[6]) == len(tokens)
+        k = next(i for i, tok in enumerate(tokens) if "[PHONE]" in tok)
+        assert u[6][k][1] - u[6][k][0] > 1.0  # seven spoken digits, not one word's time
     assert http.get("/trainer/calls/none/replay.json").status_code == 404
     assert http.get("/trainer/calls/hard-good/replay.json?after=-1").status_code == 422
 
