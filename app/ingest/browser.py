@@ -22,7 +22,13 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from app.ingest.base import CLOSE_UNSUPPORTED, IntegrationPrincipal, ProtocolError, parse_json
+from app.ingest.base import (
+    CLOSE_POLICY,
+    CLOSE_UNSUPPORTED,
+    IntegrationPrincipal,
+    ProtocolError,
+    parse_json,
+)
 from app.ingest.pcm import PcmConnector, parse_format
 
 BROWSER_RATES = (16000, 44100, 48000)
@@ -36,6 +42,9 @@ class BrowserConnector(PcmConnector):
         self.call_id = call_id
 
     def call_identity(self, msg: dict[str, Any]) -> tuple[str, str]:
+        session = self.calls.get(self.call_id)
+        if session is not None and session.agent not in ("", self.principal.name):
+            raise ProtocolError("not your call", CLOSE_POLICY)
         return self.call_id, self.principal.name
 
     async def on_text(self, data: str) -> None:
