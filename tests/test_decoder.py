@@ -26,6 +26,7 @@ class ScriptedEngine:
     def __init__(self, delay: float = 0.0, max_batch: int = 4) -> None:
         self.delay = delay
         self.max_batch = max_batch
+        self.backlog = 0
         self.batches: list[list[tuple[str, int, bool]]] = []
         self.threads: set[str] = set()
         self.released: list[StreamKey] = []

@@ -24,6 +24,7 @@ class EchoEngine:
 
     name = "echo"
     max_batch = 4
+    backlog = 0
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
@@ -75,6 +76,8 @@ async def test_stereo_call_gives_each_speaker_ordered_finals() -> None:
             for chunk in edge.decode(wire[i : i + 320]):
                 recs[chunk.speaker].push(chunk)
             await asyncio.sleep(0)
+        for chunk in edge.flush():
+            recs[chunk.speaker].push(chunk)
         for rec in recs.values():
             await rec.aclose()
         await asyncio.gather(*readers)

@@ -148,7 +148,9 @@ class Decoder:
                     self._releases.clear()
                 if self._finals:
                     n = min(len(self._finals), max(1, self.engine.max_batch))
-                    return [self._finals.popleft() for _ in range(n)]
+                    batch = [self._finals.popleft() for _ in range(n)]
+                    self.engine.backlog = len(self._finals)
+                    return batch
                 if self._closing:
                     for job in self._partials.values():
                         job.loop.call_soon_threadsafe(_resolve, job.future, None)
@@ -157,6 +159,7 @@ class Decoder:
                 if self._partials:
                     keys = sorted(self._partials, key=lambda k: self._partials[k].queued_at)
                     keys = keys[: max(1, self.engine.max_batch)]
+                    self.engine.backlog = 0
                     return [self._partials.pop(k) for k in keys]
                 self._cond.wait()
 

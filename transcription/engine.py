@@ -53,6 +53,9 @@ class Engine(Protocol):
     name: str
     #: how many requests one :meth:`decode` call may take
     max_batch: int
+    #: set by the decoder before each call: finals still waiting behind this batch
+    #: (an engine may trade a little accuracy for speed while it is behind)
+    backlog: int
 
     def decode(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
         """Blocking decode of a batch, one result per request, in order."""

@@ -42,6 +42,7 @@ def _pcm16(audio: np.ndarray) -> bytes:
 class VoskEngine:
     name = "vosk"
     max_batch = 4
+    backlog = 0
 
     def __init__(self, model_dir: str | Path) -> None:
         import vosk
