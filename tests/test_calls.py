@@ -27,7 +27,7 @@ from app.events import (
 from app.metrics import Metrics
 from app.store import Recorder, Store, Writer
 from cues.types import CueRaised, CueRefreshed
-from tests.serverkit import engine_factory, settings_for
+from tests.serverkit import StandInEngine, engine_factory, settings_for
 from transcription.audio import AudioEdge, AudioFormat
 from transcription.fake import FakeTranscriptionService, ScriptedUtterance
 from transcription.types import AudioChunk, Utterance
