@@ -138,9 +138,18 @@ def detect(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:
         found = detect_handoff(spec.handoff, a, playbook)
         if found is not None:
             return found
-    if spec.triggers:
-        return match_triggers(spec.triggers, a, playbook, spec.kind)
-    return None
+    if not spec.triggers:
+        return None
+    found = match_triggers(spec.triggers, a, playbook, spec.kind)
+    if found is None:
+        return None
+    if spec.unless_utterance is not None and spec.unless_utterance.search(
+        a.norm, present=a.present
+    ):
+        return None
+    if spec.unless is not None and sentence_has(a, found.start, spec.unless):
+        return None
+    return found
 
 
 def detect_heavy(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:

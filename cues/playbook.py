@@ -216,6 +216,9 @@ class KindSpec:
     #: kinds that, found in the same utterance, mean this one does not apply
     #: (anger *at the agent* is abuse, not validate_first)
     suppressed_by: frozenset[str] = frozenset()
+    #: vetoes for every trigger of the kind: in the match's sentence, in the utterance
+    unless: Rx | None = None
+    unless_utterance: Rx | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,6 +493,8 @@ def _kind(r: _Reader, knode: yaml.Node, node: yaml.Node, kind: str) -> KindSpec:
         "handoff",
         "heavy",
         "suppressed_by",
+        "unless",
+        "unless_utterance",
     }
     f = r.mapping(node, allowed, f"kind {kind}")
     for required in ("title", "line", "severity", "speaker"):
@@ -534,6 +539,12 @@ def _kind(r: _Reader, knode: yaml.Node, node: yaml.Node, kind: str) -> KindSpec:
         handoff=handoff,
         heavy=heavy,
         suppressed_by=suppressed_by,
+        unless=r.patterns(f["unless"][1], f"{kind}.unless", True) if "unless" in f else None,
+        unless_utterance=(
+            r.patterns(f["unless_utterance"][1], f"{kind}.unless_utterance", True)
+            if "unless_utterance" in f
+            else None
+        ),
     )
 
 

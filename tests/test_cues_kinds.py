@@ -121,6 +121,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("abuse", "caller", "Thank you, honey, you've been a big help."),
     ("offer_choice", "caller", "It's not too much, I can manage."),
     ("orient", "caller", "She's having panic attacks at school, that's why she was referred."),
+    ("orient", "caller", "I'm a little worried about what it'll cost with my deductible."),
+    ("orient", "caller", "I was so nervous last week, but it came back benign, so relieved!"),
+    ("orient", "caller", "My wife says I'm a nightmare without my allergy pills."),
+    ("own_it", "caller", "I've called twice this year already, I'm a regular."),
+    ("subtext_fear", "caller", "I need to reschedule my physical, something came up at work."),
 ]
 
 
