@@ -46,8 +46,10 @@ def _broken(old: str, new: str) -> tuple[str, int]:
     ("old", "new", "words"),
     [
         (
-            "    severity: warn\n    speaker: caller\n    triggers:\n      - name: loose_repeat_calls",
-            "    severity: loud\n    speaker: caller\n    triggers:\n      - name: loose_repeat_calls",
+            "    severity: warn\n    speaker: caller\n    triggers:\n"
+            "      - name: loose_repeat_calls",
+            "    severity: loud\n    speaker: caller\n    triggers:\n"
+            "      - name: loose_repeat_calls",
             "severity must be one of",
         ),
         (
