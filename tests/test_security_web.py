@@ -163,7 +163,7 @@ def test_security_headers(client, creds) -> None:  # type: ignore[no-untyped-def
     assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
     assert "frame-ancestors 'none'" in csp and r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
-    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["referrer-policy"] == "same-origin"
     assert r.headers["cache-control"] == "no-store"
     assert "strict-transport-security" not in r.headers  # plain http here
     https = TestClient(client.app, base_url="https://localhost").get("/healthz")

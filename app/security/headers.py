@@ -5,7 +5,9 @@
   base-uri tricks, forms post only to us, framing only by configured origins.
 - ``X-Frame-Options: DENY`` when no framing is allowed (older browsers); omitted when
   ``frame_ancestors`` lists the phone system that embeds the sidebar.
-- ``nosniff``, ``Referrer-Policy: no-referrer``, a Permissions-Policy that allows the
+- ``nosniff``, ``Referrer-Policy: same-origin`` (not ``no-referrer``: with it browsers
+  send ``Origin: null`` on form POSTs, which the CSRF check refuses; URLs carry call
+  ids, never transcript text, and never leave the site), a Permissions-Policy that allows the
   microphone to us only (browser capture), COOP/CORP same-origin.
 - HSTS when the request came over https.
 - ``Cache-Control: no-store`` on everything but /static: pages and API answers carry PHI.
@@ -53,7 +55,7 @@ class SecurityHeadersMiddleware:
         self.common: list[tuple[bytes, bytes]] = [
             (b"content-security-policy", csp),
             (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
+            (b"referrer-policy", b"same-origin"),
             (b"permissions-policy", b"microphone=(self), camera=(), geolocation=(), payment=()"),
             (b"cross-origin-opener-policy", b"same-origin"),
             (b"cross-origin-resource-policy", b"same-origin"),
