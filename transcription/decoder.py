@@ -7,8 +7,9 @@ Scheduling (the worker takes one batch at a time):
   the ``packed`` strategy in one window);
 * partials only when no final waits, and only the newest per channel: a newer
   partial replaces a queued one (its future resolves to ``None``), and a final
-  cancels its channel's queued partial. Stale partials are the only thing ever
-  dropped; finals never are.
+  cancels its channel's queued partial. While the decoder has been busy more
+  than 60 % of the last 5 s, queued partials are dropped outright. Stale
+  partials are the only thing ever dropped; finals never are.
 * nothing to do -> the worker sleeps on a condition variable: no CPU while
   nobody speaks.
 
@@ -38,6 +39,11 @@ from transcription.errors import RecognizerError
 from transcription.service import TranscriptionStats
 
 log = logging.getLogger(__name__)
+
+#: partials are dropped while the decoder was busy more than this share of the
+#: last BUSY_WINDOW_S seconds: under load every cycle goes to finals
+PARTIAL_BUSY_LIMIT = 0.6
+BUSY_WINDOW_S = 5.0
 
 
 def build_engine(config: TranscriptionConfig) -> Engine:
@@ -85,6 +91,8 @@ class Decoder:
         self._closing = False
         self._thread: threading.Thread | None = None
         self.busy_seconds = 0.0
+        #: (end time, seconds) of recent decodes, for the busy fraction
+        self._recent: deque[tuple[float, float]] = deque()
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -156,6 +164,12 @@ class Decoder:
                         job.loop.call_soon_threadsafe(_resolve, job.future, None)
                     self._partials.clear()
                     return None
+                if self._partials and self.busy_fraction() > PARTIAL_BUSY_LIMIT:
+                    # Saturated: a partial decode would only delay the next final.
+                    for job in self._partials.values():
+                        job.loop.call_soon_threadsafe(_resolve, job.future, None)
+                    self.stats.partials_dropped += len(self._partials)
+                    self._partials.clear()
                 if self._partials:
                     keys = sorted(self._partials, key=lambda k: self._partials[k].queued_at)
                     keys = keys[: max(1, self.engine.max_batch)]
@@ -169,6 +183,13 @@ class Decoder:
             if jobs is None:
                 return
             self._decode(jobs)
+
+    def busy_fraction(self) -> float:
+        """Share of the last :data:`BUSY_WINDOW_S` seconds spent decoding."""
+        now = time.perf_counter()
+        while self._recent and self._recent[0][0] < now - BUSY_WINDOW_S:
+            self._recent.popleft()
+        return min(1.0, sum(s for _, s in self._recent) / BUSY_WINDOW_S)
 
     def _decode(self, jobs: list[_Job]) -> None:
         t0 = time.perf_counter()
@@ -186,6 +207,7 @@ class Decoder:
             self.stats.errors += 1
         elapsed = time.perf_counter() - t0
         self.busy_seconds += elapsed
+        self._recent.append((time.perf_counter(), elapsed))
         self.stats.decodes += 1
         self.stats.decode_seconds += elapsed
         for job, res in zip(jobs, results, strict=True):
