@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
+import socket
 import sqlite3
+import subprocess
+import tempfile
+import uuid
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 
 from app.settings import Settings, SettingsError, load_settings
 from app.store import Store
@@ -16,11 +25,56 @@ from cues.types import CallContext, CriterionScore, Cue, Evidence, Rubric
 from transcription.types import Utterance, Word
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(f"sqlite:///{tmp_path / 'heard.db'}", tmp_path)
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[tuple[str, int]]:
+    """A throwaway PostgreSQL cluster (unix socket only), if this machine has one to run."""
+    initdb = shutil.which("initdb")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg not installed (pip install 'heard[postgres]')")
+    if initdb is None or shutil.which("runuser") is None:
+        pytest.skip("no PostgreSQL server binaries here")
+    # Not under pytest's 0700 temp root: the postgres user must reach it.
+    base = Path(tempfile.mkdtemp(prefix="heard-pg-"))
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_pg:
+        shutil.chown(base, "postgres")
+    data, port = base / "data", _free_port()
+    run = functools.partial(subprocess.run, check=True, capture_output=True, timeout=60)
+    run([*as_pg, initdb, "-D", str(data), "-A", "trust", "-U", "heard"])
+    opts = f"-p {port} -k {base} -c listen_addresses='' -c fsync=off"
+    run([*as_pg, "pg_ctl", "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"])
+    try:
+        yield str(base), port
+    finally:
+        subprocess.run(
+            [*as_pg, "pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'heard.db'}"
+    else:
+        host, port = request.getfixturevalue("pg_cluster")
+        name = "t_" + uuid.uuid4().hex[:12]
+        admin = Store(f"postgresql+psycopg://heard@/postgres?host={host}&port={port}", tmp_path)
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        admin.close()
+        url = f"postgresql+psycopg://heard@/{name}?host={host}&port={port}"
+    s = Store(url, tmp_path)
     s.migrate()
-    return s
+    yield s
+    s.close()
 
 
 def utt(seq: int, speaker: str = "caller", call: str = "c1") -> Utterance:
@@ -33,7 +87,9 @@ def cue(kind: str = "orient", refreshed: int = 0) -> Cue:
     return Cue(f"c1:{kind}", "c1", kind, "Title", "Line", "warn", ev, 0.9, 0, refreshed)  # type: ignore[arg-type]
 
 
-def test_migrations_are_idempotent_and_sqlite_runs_in_wal(tmp_path: Path, store: Store) -> None:
+def test_migrations_are_idempotent_and_sqlite_runs_in_wal(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'heard.db'}", tmp_path)
+    store.migrate()
     store.migrate()  # a second start-up
     con = sqlite3.connect(tmp_path / "heard.db")
     assert con.execute("pragma journal_mode").fetchone()[0] == "wal"
