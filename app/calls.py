@@ -37,6 +37,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+import numpy as np
+
 from app.bus import Bus
 from app.events import (
     Alert,
@@ -69,6 +71,15 @@ log = logging.getLogger("heard.calls")
 
 #: How long ``end`` waits for a recognizer to emit its last finals.
 DRAIN_TIMEOUT_S = 30.0
+
+
+#: Below this RMS (about -50 dBFS) a chunk is silence for hold detection.
+SILENCE_RMS = 0.003
+
+
+def _voiced(chunk: AudioChunk) -> bool:
+    pcm = chunk.pcm
+    return bool(len(pcm)) and float(np.sqrt(np.mean(pcm * pcm))) > SILENCE_RMS
 
 
 class CueEngineLike(Protocol):
@@ -166,6 +177,9 @@ class CallSession:
         self.connections = 0
         self.disconnected_at: float | None = None  # wall clock
         self.last_audio = time.monotonic()
+        #: why the call is on hold: "hold" (the phone system said so: only its resume
+        #: ends it) or "silence" (no sound for a while: sound ends it)
+        self.hold_reason: str | None = None
         self.ended = asyncio.Event()
         self._seq_offset: dict[str, int] = {}
         self._recognizers: dict[Speaker, Recognizer] = {}
@@ -227,9 +241,11 @@ class CallSession:
         if self._ending:
             return
         now = time.monotonic()
-        self.last_audio = now
-        if self.state == "on_hold":
-            self.set_state("live", "resume")
+        if _voiced(chunk):
+            # Only sound counts: phone systems keep sending frames of silence on hold.
+            self.last_audio = now
+            if self.state == "on_hold" and self.hold_reason == "silence":
+                self.set_state("live", "resume")
         self.clock = max(self.clock, chunk.end)
         self._arrivals[chunk.speaker].add(chunk.end, now)
         self.s.metrics.audio_seconds_in.labels(chunk.speaker).inc(chunk.duration)
@@ -251,6 +267,7 @@ class CallSession:
         if state == self.state or self._ending:
             return
         self.state = state
+        self.hold_reason = reason if state == "on_hold" else None
         self.s.bus.publish(CallUpdated(self.call_id, state, self.agent, reason))
         self.s.writer.submit(self.s.store.set_state, self.call_id, state, duration_s=self.clock)
         log.info("call state", extra={"call_id": self.call_id, "state": state, "reason": reason})

@@ -302,3 +302,30 @@ async def test_engine_that_cannot_be_built_still_keeps_the_transcript(tmp_path: 
 def test_utterance_ids_are_stable_for_update_in_place() -> None:
     u = Utterance("c", "caller", 3, "x", 0, 1, False)
     assert u.id == "c:caller:3"
+
+
+async def test_explicit_hold_lasts_until_resume_and_silent_frames_are_not_sound(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    async with Harness(tmp_path, SCRIPT, hold_after_silence_s=0.3) as h:
+        session = await h.calls.open("held", "ann", "audiohook")
+        voiced = audio("held", 0.5)
+        silent = [
+            AudioChunk("held", c.speaker, np.zeros_like(c.pcm), c.start + 0.5) for c in voiced
+        ]
+        await session.hold("hold")  # the phone system put the call on hold
+        for c in voiced:  # hold music: sound, but the hold was explicit
+            session.push(c)
+        assert (session.state, session.hold_reason) == ("on_hold", "hold")
+        session.resume()
+        assert session.state == "live"
+        for _ in range(3):  # frames keep coming, but they are silent
+            for c in silent:
+                session.push(c)
+            await asyncio.sleep(0.6)
+        assert (session.state, session.hold_reason) == ("on_hold", "silence")
+        session.push(voiced[0])  # someone speaks
+        assert session.state == "live"
+        assert h.calls.get("held") is session
