@@ -212,12 +212,14 @@ class AudioHookConnector(Connector):
             if isinstance(extra, dict) and isinstance(extra.get("agent"), str):
                 agent = extra["agent"]
                 break
-        session = await self.open_call(conversation, agent)
         speakers = tuple(CHANNEL_SPEAKERS[c] for c in media["channels"])
         fmt = AudioFormat(FORMATS[media["format"]], 8000, len(speakers), speakers)  # type: ignore[arg-type]
-        self.edge = AudioEdge(conversation, fmt, start=session.edge_start())
         self.media = media
+        # Answer at once (the client times the open transaction); audio frames wait in the
+        # socket until the call is ready, since this loop reads one message at a time.
         await self.send("opened", {"startPaused": False, "media": [media]})
+        session = await self.open_call(conversation, agent)
+        self.edge = AudioEdge(conversation, fmt, start=session.edge_start())
 
     async def on_bytes(self, data: bytes) -> None:
         if self.edge is None:
