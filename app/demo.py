@@ -22,6 +22,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +128,7 @@ async def replay_forever(
     first_call_id: str,
     speed: float = 1.0,
 ) -> None:
-    """Replay the call again and again (``demo-1``, ``demo-2``, ...) until ``stop``."""
+    """Replay the call again and again (``demo-T-1``, ``demo-T-2``, ...) until ``stop``."""
     n = 1
     call_id = first_call_id
     while not stop.is_set():
@@ -186,7 +187,8 @@ async def run(args: argparse.Namespace, script: Script, synth: SynthResult) -> i
         await asyncio.sleep(0.1)
     base = f"http://{settings.host}:{settings.port}"
     account = await asyncio.to_thread(ensure_demo_account, app)
-    first = "demo-1"
+    # A new call id each run: reusing one would resume the previous run's call.
+    first = f"demo-{time.strftime('%H%M%S')}-1"
     print(_banner(base, account, f"{base}/agent/calls/{first}"), flush=True)
 
     stop = asyncio.Event()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -178,12 +179,14 @@ def test_demo_serves_a_replayed_call_until_interrupted(tmp_path: Path) -> None:
             lines.append(proc.stdout.readline())
         out = "".join(lines)
         base = f"http://127.0.0.1:{port}"
-        assert f"{base}/agent/calls/demo-1" in out and f"{base}/supervisor" in out
+        found = re.search(re.escape(base) + r"/agent/calls/(demo-\d+-1)\b", out)
+        assert found is not None and f"{base}/supervisor" in out, out
+        call_id = found.group(1)
         assert "demo-password-for-tests" in out
         headers = login(base, "demo", "demo-password-for-tests")
 
         async def first_card() -> str:
-            url = f"ws://127.0.0.1:{port}/ws/calls/demo-1"
+            url = f"ws://127.0.0.1:{port}/ws/calls/{call_id}"
             async with websockets.connect(url, additional_headers=headers) as ws:
                 while True:
                     cards, _ = parse_fragment(str(await ws.recv()))
