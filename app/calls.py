@@ -138,6 +138,10 @@ class CallError(Exception):
     """A call cannot be opened or continued (e.g. its recognizers cannot start)."""
 
 
+class CapacityError(CallError):
+    """The server already carries ``max_live_calls`` calls (a new one is refused, 1013)."""
+
+
 @dataclass
 class _Arrivals:
     """When (monotonic) audio reaching each call-clock time arrived, per speaker."""
@@ -515,6 +519,8 @@ class CallRegistry:
                 return session
             if session is not None:
                 await session.ended.wait()
+            if len(self._calls) >= self.s.settings.max_live_calls:
+                raise CapacityError(f"server at capacity ({len(self._calls)} live calls)")
             session = await self._create(call_id, agent, source)
             self._calls[call_id] = session
             self.s.metrics.live_calls.set(len(self._calls))

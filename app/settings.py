@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     reconnect_grace_s: float = Field(default=120.0, ge=0)
     #: No audio at all for this long on a connected call: the call shows on hold.
     hold_after_silence_s: float = Field(default=30.0, gt=0)
+    #: Calls this server carries at once; a new call beyond it is refused (close 1013).
+    max_live_calls: int = Field(default=200, ge=1)
     #: Ingest limits per connection (bad or hostile senders).
     max_message_bytes: int = Field(default=1 << 20, ge=1024)
     max_audio_seconds_per_second: float = Field(default=8.0, gt=0)

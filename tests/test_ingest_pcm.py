@@ -167,7 +167,12 @@ def test_a_bad_connection_does_not_touch_another_call(client: TestClient) -> Non
     assert client.get("/api/calls/bad").status_code == 200
 
 
-def test_drop_then_reconnect_resumes_the_same_call(client: TestClient) -> None:
+def test_drop_then_reconnect_resumes_the_same_call(tmp_path: Path, as_admin: Any) -> None:
+    with TestClient(as_admin(make_app(tmp_path, SCRIPT, reconnect_grace_s=30))) as client:
+        _drop_then_reconnect(client)
+
+
+def _drop_then_reconnect(client: TestClient) -> None:
     with client.websocket_connect("/ingest/pcm") as ws:
         ws.send_text(start("drop"))
         stream(ws, 1.0)  # the caller's first words end at 1.4: not yet said
@@ -208,3 +213,15 @@ def test_transfer_and_hold_keep_one_call(client: TestClient) -> None:
         ("bob", "transfer"),
     ]
     assert len(client.get("/api/calls/xfer/transcript").json()["utterances"]) == 2
+
+
+def test_calls_beyond_capacity_are_refused_try_later(tmp_path: Path, as_admin: Any) -> None:
+    app = as_admin(make_app(tmp_path, SCRIPT, max_live_calls=1))
+    with TestClient(app) as client, client.websocket_connect("/ingest/pcm") as first:
+        first.send_text(start("one"))
+        stream(first, 0.2)
+        while client.get("/api/calls/one").status_code != 200:
+            time.sleep(0.02)
+        assert close_code(client, start("two")) == 1013
+        stream(first, 0.2)  # the call already carried is untouched
+        first.send_text(json.dumps({"event": "stop"}))

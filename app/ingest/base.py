@@ -10,7 +10,7 @@ never discarded on a protocol error.
 
 Close codes (RFC 6455): 1000 normal, 1002 protocol error, 1003 unsupported data
 (media format), 1007 invalid payload (bad base64/JSON), 1008 policy (auth,
-flood), 1009 message too big, 1011 internal error.
+flood), 1009 message too big, 1011 internal error, 1013 try again later (at capacity).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from app.calls import CallError, CallRegistry, CallSession
+from app.calls import CallError, CallRegistry, CallSession, CapacityError
 from app.metrics import Metrics
 from app.settings import Settings
 from transcription.audio import AudioEdge
@@ -41,6 +41,7 @@ CLOSE_INVALID = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
+CLOSE_TRY_LATER = 1013
 
 
 class ProtocolError(Exception):
@@ -150,6 +151,8 @@ class Connector:
             raise ProtocolError("agent name too long or not printable", CLOSE_INVALID)
         try:
             self.session = await self.calls.open(call_id, agent, self.name)
+        except CapacityError as e:
+            raise ProtocolError(str(e), CLOSE_TRY_LATER) from e
         except CallError as e:
             raise ProtocolError(str(e), CLOSE_INTERNAL) from e
         return self.session
