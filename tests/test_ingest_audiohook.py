@@ -250,7 +250,14 @@ def test_protocol_errors_get_disconnect_then_close(
     assert disconnect is not None and disconnect["parameters"]["reason"] == "error"
 
 
-def test_drop_mid_call_keeps_the_data_and_a_reconnect_resumes(client: TestClient) -> None:
+def test_drop_mid_call_keeps_the_data_and_a_reconnect_resumes(
+    tmp_path: Path, as_admin: Any
+) -> None:
+    with TestClient(as_admin(make_app(tmp_path, SCRIPT, reconnect_grace_s=30))) as client:
+        _drop_and_resume(client)
+
+
+def _drop_and_resume(client: TestClient) -> None:
     with client.websocket_connect("/ingest/audiohook") as ws:
         ah = Client(ws)
         ah.open(customConfig={"agent": "ann"})
