@@ -262,6 +262,8 @@ def _drop_and_resume(client: TestClient) -> None:
         ah = Client(ws)
         ah.open(customConfig={"agent": "ann"})
         ah.audio(2.0)  # caller's line ends at 1.6 s: final before the drop
+        while not client.get(f"/api/calls/{CONVERSATION}/transcript").json().get("utterances"):
+            time.sleep(0.02)
     # dropped without close: kept, still live, waiting for a reconnect
     assert wait_state(client, "live")["agent"] == "ann"
     utts = client.get(f"/api/calls/{CONVERSATION}/transcript").json()["utterances"]

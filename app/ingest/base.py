@@ -15,6 +15,7 @@ flood), 1009 message too big, 1011 internal error, 1013 try again later (at capa
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -149,8 +150,14 @@ class Connector:
             raise ProtocolError("call id missing, too long or not printable", CLOSE_INVALID)
         if len(agent) > 128 or not agent.isprintable():
             raise ProtocolError("agent name too long or not printable", CLOSE_INVALID)
+        # Shielded: a connection cancelled mid-open (server stopping, a test client
+        # leaving) must not leave a half-made call; the made call is detached instead.
+        opening = asyncio.get_running_loop().create_task(self.calls.open(call_id, agent, self.name))
         try:
-            self.session = await self.calls.open(call_id, agent, self.name)
+            self.session = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            opening.add_done_callback(_detach_orphan)
+            raise
         except CapacityError as e:
             raise ProtocolError(str(e), CLOSE_TRY_LATER) from e
         except CallError as e:
@@ -175,6 +182,11 @@ class Connector:
 
     async def finish(self) -> None:
         """The connection is over (either way): drain edges; subclasses extend."""
+
+
+def _detach_orphan(task: asyncio.Task[CallSession]) -> None:
+    if not task.cancelled() and task.exception() is None:
+        task.result().detach(clean=False)
 
 
 async def serve(websocket: WebSocket, connector: Connector) -> None:
