@@ -114,8 +114,8 @@ class Settings(BaseSettings):
     #: A connection that drops without a stop/close keeps its call open this long
     #: for a reconnect with the same call id; then the call ends (reason disconnected).
     reconnect_grace_s: float = Field(default=120.0, ge=0)
-    #: No audio at all for this long on a connected call: the call shows on hold.
-    hold_after_silence_s: float = Field(default=30.0, gt=0)
+    #: No sound (only silent frames, or none) for this long: the call shows on hold.
+    hold_after_silence_s: float = Field(default=60.0, gt=0)
     #: Calls this server carries at once; a new call beyond it is refused (close 1013).
     max_live_calls: int = Field(default=200, ge=1)
     #: Ingest limits per connection (bad or hostile senders).
