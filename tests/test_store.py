@@ -252,3 +252,17 @@ def test_settings_booleans_env_file_and_errors(
     with pytest.raises(SettingsError, match="threads"):
         load_settings(transcription={"threads": 0})
     assert Settings(database_url="postgresql://u@h/db").db_url == "postgresql+psycopg://u@h/db"
+
+
+def test_heard_serve_refuses_bad_settings_before_starting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.server import main
+
+    cfg = tmp_path / "heard.yaml"
+    cfg.write_text("port: 70000\nrecord_audio: perhaps\n")
+    assert main(["--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "port" in err and "record_audio" in err and "HEARD_RECORD_AUDIO" in err
+    assert main(["--config", str(tmp_path / "missing.toml")]) == 2
+    assert "missing.toml" in capsys.readouterr().err
