@@ -20,12 +20,15 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import socket
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from app.replay import ReplayError, replay_audio
 from cues.scripts import Script, ScriptError, load_script
@@ -127,6 +130,7 @@ async def replay_forever(
     agent: str,
     first_call_id: str,
     speed: float = 1.0,
+    twilio_auth_token: str | None = None,
 ) -> None:
     """Replay the call again and again (``demo-T-1``, ``demo-T-2``, ...) until ``stop``."""
     n = 1
@@ -142,6 +146,7 @@ async def replay_forever(
                 agent=agent,
                 speed=speed,
                 turn_ends=[t.end for t in synth.turns],
+                twilio_auth_token=twilio_auth_token,
             )
         except ReplayError as exc:
             # A server shutting down (Ctrl-C) closes the stream first: not an error.
@@ -170,6 +175,10 @@ async def run(args: argparse.Namespace, script: Script, synth: SynthResult) -> i
             data_dir=args.data_dir,
             secure_cookies=False,  # plain http on localhost
         )
+        if settings.twilio_auth_token is None:
+            # The replay signs like Twilio does, with a token made for this run: the
+            # demo goes through the same door as a real phone system.
+            settings.twilio_auth_token = SecretStr(secrets.token_urlsafe(32))
     except SettingsError as exc:
         print(f"heard demo: {exc}", file=sys.stderr)
         return 2
@@ -193,7 +202,10 @@ async def run(args: argparse.Namespace, script: Script, synth: SynthResult) -> i
 
     stop = asyncio.Event()
     player = asyncio.create_task(
-        replay_forever(base, synth, stop, agent=DEMO_USER, first_call_id=first, speed=args.speed)
+        replay_forever(
+            base, synth, stop, agent=DEMO_USER, first_call_id=first, speed=args.speed,
+            twilio_auth_token=settings.twilio_auth_token.get_secret_value(),
+        )
     )
     # uvicorn turns Ctrl-C into a graceful shutdown; the player stops with it.
     while not serving.done() and not server.should_exit:

@@ -715,6 +715,10 @@ def main(argv: Sequence[str]) -> int:
         else:
             scratch = tempfile.TemporaryDirectory(prefix="heard-e2e-")
             own = ServerProcess(Path(scratch.name) / "data")
+            # Our server gets a Twilio auth token made for this run and the replay signs
+            # with it: the calls come in through the door a real phone system uses.
+            args.twilio_auth_token = args.twilio_auth_token or secrets.token_urlsafe(32)
+            own.extra_env["HEARD_TWILIO_AUTH_TOKEN"] = args.twilio_auth_token
             # Servers without accounts yet (no users command) simply need none.
             with contextlib.suppress(E2EError):
                 own.account = provision_account(own.data_dir)

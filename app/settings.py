@@ -107,8 +107,9 @@ class Settings(BaseSettings):
     #: the token (``app.security.signatures.new_token`` makes a pair; the token itself
     #: is never stored).
     integration_token_hashes: dict[str, str] = Field(default_factory=dict)
-    #: Accept ingest connections without integration credentials (development only).
-    allow_unauthenticated_ingest: bool = True
+    #: Accept ingest connections without integration credentials from this machine only
+    #: (development). Off by default: phone systems must present their credentials.
+    allow_unauthenticated_ingest: bool = False
 
     # -- call life -----------------------------------------------------------------------
     #: A connection that drops without a stop/close keeps its call open this long

@@ -24,6 +24,9 @@ def settings_for(tmp: Path, **kw: Any) -> Settings:
         "transcription": {"engine": "fake"},
         "hold_after_silence_s": 3600,
         "reconnect_grace_s": 0.5,
+        # Connector protocol tests speak without credentials from the in-process client
+        # (a loopback peer); authentication has its own tests (test_security_ingest).
+        "allow_unauthenticated_ingest": True,
     }
     base.update(kw)
     return Settings(**base)

@@ -66,7 +66,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data = tmp_path_factory.mktemp("live-data")
     user, password = provision_account(data)
     port = free_port()
-    settings = load_settings(None, data_dir=data, port=port, secure_cookies=False)
+    settings = load_settings(
+        None, data_dir=data, port=port, secure_cookies=False, allow_unauthenticated_ingest=True
+    )
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )

@@ -129,3 +129,16 @@ def test_unauthenticated_ingest_only_from_this_machine(tmp_path: Path) -> None:
     remote = asyncio.run(guard("pcm", Peer("203.0.113.7")))  # type: ignore[arg-type]
     assert local is not None and not local.authenticated
     assert remote is None
+
+
+def test_ingest_needs_credentials_by_default(tmp_path: Path) -> None:
+    """Out of the box no connector admits a caller without credentials, loopback or not."""
+    from app.settings import Settings
+
+    assert Settings().allow_unauthenticated_ingest is False
+    app = make_app(tmp_path, security=SecuritySettings(ingest_failure_delay_s=0))
+    with TestClient(app) as c:
+        for path in ("/ingest/twilio", "/ingest/pcm", "/ingest/audiohook"):
+            assert not accepted(c, path, {}), path
+        refused = c.app.state.audit_log.query(action="ingest_refused")  # type: ignore[attr-defined]
+        assert len(refused) >= 3
