@@ -7,7 +7,8 @@ Shared state is built in the lifespan and kept on ``app.state``:
 - ``store`` (:class:`app.store.Store`), ``writer`` (ordered writes off the loop),
   ``recorder`` (per-speaker WAV), ``transcriber`` (speech-to-text service),
   ``calls`` (:class:`app.calls.CallRegistry`), ``sidebar_source`` (live picture of a
-  call for the agent screens) — set by the lifespan.
+  call for the agent screens), ``playbook`` (:class:`app.playbooks.LivePlaybook`,
+  None when a test passes its own engine factory) — set by the lifespan.
 
 Routers: ``/healthz``/``/metrics``, the call data API, the ingest websockets,
 and — when importable — the agent and supervisor screens and the sign-in routes.
@@ -29,8 +30,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.bus import Bus
-from app.calls import CallRegistry, CallServices, EngineFactory, default_engine_factory
+from app.calls import CallRegistry, CallServices, EngineFactory
 from app.metrics import Metrics
+from app.playbooks import LivePlaybook
 from app.settings import Settings
 from app.store import Recorder, Store, Writer
 from transcription.service import Transcriber
@@ -127,7 +129,18 @@ async def _running(
     recorder.start()
     stt = transcriber or build_transcriber(settings)
     await stt.start()
-    factory = engine_factory or default_engine_factory
+    playbook: LivePlaybook | None = None
+    watcher: asyncio.Task[None] | None = None
+    factory: EngineFactory
+    if engine_factory is None:
+        # Each new call gets the playbook current at its start (trainers edit the file
+        # while the server runs); a broken edit keeps the last good one.
+        playbook = await asyncio.to_thread(LivePlaybook, settings.playbook_path)
+        watcher = asyncio.create_task(playbook.watch())
+        factory = playbook.engine
+    else:
+        factory = engine_factory
+    app.state.playbook = playbook
     await asyncio.to_thread(_warm_up, factory)
     metrics: Metrics = app.state.metrics
     metrics.bind(
@@ -160,6 +173,10 @@ async def _running(
     try:
         yield
     finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await calls.shutdown()
         await recorder.flush()
         await writer.flush()

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from app.security.config import SecuritySettings
+from cues.playbook import DEFAULT_PATH as PLAYBOOK_PATH
 from transcription.config import TranscriptionConfig, VadConfig
 
 
@@ -94,6 +95,9 @@ class Settings(BaseSettings):
     #: Write each speaker's audio as 16 kHz WAV under data_dir/recordings/.
     record_audio: bool = True
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    #: The cue playbook (YAML) new calls use; re-read when it changes, and an edit that
+    #: does not validate leaves the last good one in use (app.playbooks).
+    playbook_path: Path = PLAYBOOK_PATH
 
     # -- integrations (checked by app.security; secrets never logged) ---------------------
     #: Twilio account auth token, for X-Twilio-Signature on the websocket upgrade.
@@ -136,6 +140,13 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, v: Any) -> Any:
         return v.upper() if isinstance(v, str) else v
+
+    @field_validator("playbook_path")
+    @classmethod
+    def _playbook(cls, v: Path) -> Path:
+        if not v.is_file():
+            raise ValueError(f"no playbook file at {v}")
+        return v
 
     @field_validator("database_url")
     @classmethod
