@@ -45,7 +45,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 OPTIONAL_ROUTERS = (
     "app.routers.agent",
     "app.routers.supervisor",
-    "app.routers.library",
+    "app.routers.trainer",
     "app.security.routes",
 )
 
