@@ -207,7 +207,9 @@ class Endpointer:
         for i in range(n):
             out += self._step(windows[i], float(probs[i]), float(rms[i]))
             self._clock += WINDOW_S
-        if self._speaking and self.partial_interval_s:
+        # No partial once the speaker has gone quiet: the final is due within
+        # end_silence_s, and a partial decode then would only delay it.
+        if self._speaking and self.partial_interval_s and self._silent_windows == 0:
             spoken = len(self._utt) - self._last_partial
             if spoken * WINDOW_S >= self.partial_interval_s:
                 self._last_partial = len(self._utt)
