@@ -394,8 +394,10 @@ def agent_calls(calls: Sequence[CallHeader]) -> str:
 # --------------------------------------------------------------------------- supervisor
 
 
-def call_row(row: CallRow, *, oob: bool = False) -> str:
-    return _macro("supervisor/_rows.html", "call_row", row, oob=oob)
+def call_row(row: CallRow, *, oob: bool = False, replay: bool = False) -> str:
+    """A queue row; ``replay`` adds the link to the call's replay (``/trainer/calls/...``),
+    for viewers whose role may open it."""
+    return _macro("supervisor/_rows.html", "call_row", row, oob=oob, replay=replay)
 
 
 def agent_row(load: AgentLoad, *, oob: bool = False) -> str:
@@ -413,9 +415,11 @@ def supervisor_remove(element_id: str) -> str:
     return f'<div id="{Markup.escape(element_id)}" hx-swap-oob="delete"></div>'
 
 
-def supervisor_snapshot(rows: Sequence[CallRow], loads: Sequence[AgentLoad]) -> str:
+def supervisor_snapshot(
+    rows: Sequence[CallRow], loads: Sequence[AgentLoad], *, replay: bool = False
+) -> str:
     """Pushed once when a supervisor socket connects: alerts, calls and agents replaced."""
-    return render("supervisor/_snapshot.html", rows=rows, loads=loads)
+    return render("supervisor/_snapshot.html", rows=rows, loads=loads, replay=replay)
 
 
 def supervisor_page(
@@ -423,5 +427,9 @@ def supervisor_page(
     loads: Sequence[AgentLoad],
     *,
     principal_name: str = "",
+    replay: bool = False,
 ) -> str:
-    return render("supervisor/queue.html", rows=rows, loads=loads, principal_name=principal_name)
+    return render(
+        "supervisor/queue.html", rows=rows, loads=loads, principal_name=principal_name,
+        replay=replay,
+    )

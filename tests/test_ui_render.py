@@ -286,6 +286,23 @@ def test_supervisor_stream_adds_updates_and_removes_rows() -> None:
     assert "1" in agent.find(class_="heavy-count heavy-count--some").all_text()  # type: ignore[union-attr]
 
 
+def test_queue_rows_link_to_the_replay_only_for_roles_that_may_open_it() -> None:
+    from app.routers.supervisor import may_replay
+    from app.security.roles import Principal
+
+    b = _board()
+    b.apply(CallStarted("c/1", "alice", "twilio", started_at=1.0))
+    row = b.row("c/1")
+    assert row is not None
+    assert 'href="/trainer/calls/c%2F1"' in render.call_row(row, replay=True)
+    assert "/trainer/calls/" not in render.call_row(row)
+    assert "/trainer/calls/" not in SupervisorStream().snapshot(b)
+    assert 'href="/trainer/calls/c%2F1"' in SupervisorStream(replay=True).snapshot(b)
+    assert may_replay(Principal("sam", frozenset({"supervisor"})))
+    assert may_replay(Principal("root", frozenset({"admin"})))
+    assert not may_replay(Principal("alice", frozenset({"agent"})))
+
+
 def test_take_a_reset_card_offers_the_reset_button() -> None:
     card = parse(render.cue_card(cue("take_a_reset", call_id="c'1<x>")))
     btn = next(e for e in card.walk() if "reset-btn" in e.attrs.get("class", ""))

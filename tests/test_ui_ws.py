@@ -223,9 +223,14 @@ def test_supervisor_sees_calls_and_an_alert_at_once(client: TestClient) -> None:
         assert "chest pain" in msg and "call-row--alert" in msg
         assert msg.count("alert-call-9-urgent_risk") == 1
 
+    assert 'href="/trainer/calls/call-9"' in first  # supervisors may open the replay
+
     # a supervisor who opens the queue later gets the same picture from the board
     r = client.get("/supervisor", headers=AS["sam"])
     tree = parse(r.text)
+    row = tree.find(id="call-call-9")
+    links = [e.attrs.get("href") for e in row.walk() if e.tag == "a"]  # type: ignore[union-attr]
+    assert links == ["/supervisor/calls/call-9", "/trainer/calls/call-9"]
     assert tree.find(id="alert-call-9-urgent_risk") is not None
     assert "call-row--alert" in tree.find(id="call-call-9").attrs["class"]  # type: ignore[union-attr]
 

@@ -36,6 +36,7 @@ from app import render
 from app.bus import SUPERVISOR, Bus, SubscriberLagged, Subscription
 from app.events import Alert, CallEnded, CallStarted, CallUpdated, Event, ResetTaken
 from app.routers.agent import MAX_BATCH, send, serve_stream, sidebar
+from app.routers.trainer import REVIEWER_ROLES
 from app.security.roles import Principal, require
 from app.supervisor_board import SupervisorBoard, default_difficulty, get_board
 
@@ -115,11 +116,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["supervisor"], lifespan=lifespan)
 
 
+def may_replay(principal: Principal) -> bool:
+    """Whether the queue links this viewer to a call's replay (the trainer's policy)."""
+    return principal.has_any(REVIEWER_ROLES)
+
+
 @router.get("/supervisor", response_class=HTMLResponse)
 async def queue(request: Request, principal: Supervisor) -> HTMLResponse:
     board = get_board(request.app)
     html = render.supervisor_page(
-        board.rows(), board.loads(), principal_name=principal.display_name or principal.username
+        board.rows(), board.loads(), principal_name=principal.display_name or principal.username,
+        replay=may_replay(principal),
     )
     return HTMLResponse(html)
 
@@ -149,7 +156,8 @@ class SupervisorStream:
     page, not from the board's change report.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, replay: bool = False) -> None:
+        self.replay = replay  # rows link to the call's replay too
         self._calls: set[str] = set()
         self._agents: set[str] = set()
         self._alerts: set[tuple[str, str]] = set()
@@ -160,7 +168,7 @@ class SupervisorStream:
         self._calls = {r.header.call_id for r in rows}
         self._agents = {lo.agent for lo in loads}
         self._alerts = {(r.header.call_id, a.kind) for r in rows for a in r.alerts}
-        return render.supervisor_snapshot(rows, loads)
+        return render.supervisor_snapshot(rows, loads, replay=self.replay)
 
     def event(self, board: SupervisorBoard, event: Event) -> str:
         board.apply(event)
@@ -194,10 +202,11 @@ class SupervisorStream:
                 self._alerts.add((call_id, cue.kind))
                 parts.append(render.supervisor_alert(call_id, cue, row.header))
         if call_id in self._calls:
-            parts.append(render.call_row(row, oob=True))
+            parts.append(render.call_row(row, oob=True, replay=self.replay))
         else:
             self._calls.add(call_id)
-            parts.append(render.wrap_oob("beforeend:#calls", render.call_row(row)))
+            row_html = render.call_row(row, replay=self.replay)
+            parts.append(render.wrap_oob("beforeend:#calls", row_html))
         return "".join(parts)
 
 
@@ -223,7 +232,7 @@ async def supervisor_socket(websocket: WebSocket, principal: Supervisor) -> None
     board = get_board(app)
     sub = bus.subscribe(SUPERVISOR)
     await websocket.accept()
-    stream = SupervisorStream()
+    stream = SupervisorStream(replay=may_replay(principal))
     snapshot = stream.snapshot(board)
 
     async def pump() -> None:

@@ -44,7 +44,7 @@ from app import library, reports
 from app.library import LibraryFilter
 from app.mixdown import RangeNotSatisfiable, StereoMix
 from app.render import environment
-from app.security.roles import Principal, require
+from app.security.roles import Principal, Role, require
 from app.store import Store
 from cues.types import CRITERIA, CUE_KINDS
 
@@ -53,7 +53,9 @@ log = logging.getLogger("heard.trainer")
 router = APIRouter(tags=["trainer"])
 
 Trainer = Annotated[Principal, Depends(require("trainer", "admin"))]
-Reviewer = Annotated[Principal, Depends(require("trainer", "admin", "supervisor"))]
+#: Who may open a call's replay and debrief (the supervisor queue links to it for them).
+REVIEWER_ROLES: frozenset[Role] = frozenset({"trainer", "admin", "supervisor"})
+Reviewer = Annotated[Principal, Depends(require(*sorted(REVIEWER_ROLES)))]
 
 ARRIVALS = ("calm", "anxious", "distressed", "angry", "grieving", "overwhelmed")
 STAKES = ("care_access", "medication", "money", "legal_rights", "urgent_timing")
