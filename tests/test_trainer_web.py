@@ -383,3 +383,51 @@ def test_forms_work_with_a_real_session_and_need_the_csrf_token(tmp_path: Path) 
         )
         assert ok.status_code == 303
         assert "Named the burden" in client.get("/trainer/calls/c1").text
+
+
+def test_a_listening_is_audited_once_not_per_byte_range(env) -> None:
+    app, client, _store = env
+    log = app.state.audit_log
+    who = {"p": Principal("tina", frozenset({"trainer"}))}
+
+    async def loader(conn):  # like the session loader: the audit reads who from the scope
+        conn.scope["heard.principal"] = who["p"]
+        return who["p"]
+
+    app.state.principal_loader = loader
+    http = client.http
+    url = "/trainer/calls/hard-good/audio.wav"
+
+    def logged() -> list[object]:
+        return log.query(action="view_recording", target_id="hard-good", limit=None)
+
+    assert http.get(url, headers={"Range": "bytes=0-"}).status_code == 206
+    assert len(logged()) == 1
+    for first in (1000, 50_000, 900_000, 2_000_000):  # the player seeks and buffers
+        assert http.get(url, headers={"Range": f"bytes={first}-"}).status_code == 206
+    assert len(logged()) == 1
+    assert http.get(url).status_code == 200  # opening it again is a new access
+    assert len(logged()) == 2
+    # another person's listening is their own line, even by ranges alone
+    who["p"] = Principal("sam", frozenset({"supervisor"}))
+    assert http.get(url, headers={"Range": "bytes=5000-"}).status_code == 206
+    assert [e.actor for e in logged()].count("sam") == 1
+    # refusals are always logged
+    who["p"] = Principal("tina", frozenset({"trainer"}))
+    assert http.get(url, headers={"Range": "bytes=999999999-"}).status_code == 416
+    assert len(logged()) == 4
+
+
+def test_recording_accesses_window_and_bound() -> None:
+    from app.security.access import RecordingAccesses
+
+    now = [0.0]
+    seen = RecordingAccesses(window_s=300, max_entries=2, clock=lambda: now[0])
+    assert seen.should_log("tina", "c1", "bytes=100-")  # first access, even as a range
+    assert not seen.should_log("tina", "c1", "bytes=200-")
+    assert seen.should_log("tina", "c1", "bytes=0-")  # a new listening
+    now[0] = 301.0
+    assert seen.should_log("tina", "c1", "bytes=300-")  # the window has passed
+    seen.should_log("tina", "c2", None)
+    seen.should_log("tina", "c3", None)  # bounded: the oldest key is forgotten
+    assert seen.should_log("tina", "c1", "bytes=400-")

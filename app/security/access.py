@@ -3,12 +3,22 @@ with who, what, when, from where and the answer (2xx ok, 4xx refused).
 
 Done as middleware so no route can forget it: the routes of the API, the agent and
 supervisor screens, the library, reports and exports all name the call in the path.
+
+Recordings are the exception to "every request": an audio player fetches a WAV in
+many byte ranges (each seek, each buffer refill). Opening a recording (no ``Range``,
+or ``Range: bytes=0-``) is always logged; a further range of the same call by the same
+person within :data:`RECORDING_WINDOW_S` of a logged access is the same listening and
+is not logged again. Refusals are always logged. The log stays append-only: fewer
+lines are written, none is changed.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,9 +64,61 @@ def classify(path: str, websocket: bool, method: str = "GET") -> tuple[str, str]
     return "open_live_call", m.group("id")[:200]
 
 
+#: A recording's later byte ranges within this many seconds of a logged access by the
+#: same person are the same listening (not logged again).
+RECORDING_WINDOW_S = 300.0
+
+
+def _range_header(scope: Scope) -> str | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"range":
+            return value.decode("latin-1").strip()
+    return None
+
+
+def opens_recording(range_header: str | None) -> bool:
+    """A request that starts listening: no range, or the range from the first byte."""
+    if range_header is None:
+        return True
+    return range_header.replace(" ", "").lower() in ("bytes=0-", "")
+
+
+class RecordingAccesses:
+    """When each (person, call) recording access was last logged; bounded memory."""
+
+    def __init__(
+        self,
+        window_s: float = RECORDING_WINDOW_S,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.window_s = window_s
+        self.max_entries = max_entries
+        self.clock = clock
+        self._last: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def should_log(self, actor: str, call_id: str, range_header: str | None) -> bool:
+        """Whether this successful access is a new listening (and note it if so)."""
+        key = (actor, call_id)
+        now = self.clock()
+        last = self._last.get(key)
+        if (
+            last is not None
+            and now - last < self.window_s
+            and not opens_recording(range_header)
+        ):
+            return False
+        self._last[key] = now
+        self._last.move_to_end(key)
+        while len(self._last) > self.max_entries:
+            self._last.popitem(last=False)
+        return True
+
+
 class AccessAuditMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, recordings: RecordingAccesses | None = None) -> None:
         self.app = app
+        self.recordings = recordings or RecordingAccesses()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -88,6 +150,13 @@ class AccessAuditMiddleware:
                 return
             p = scope.get("heard.principal")
             actor = p.username if isinstance(p, Principal) else "-"
+            if (
+                action == "view_recording"
+                and outcome == "ok"
+                and scope["type"] == "http"
+                and not self.recordings.should_log(actor, call_id, _range_header(scope))
+            ):
+                return  # a further byte range of a listening already logged
             client = scope.get("client") or ("", 0)
             try:
                 detail: dict[str, object] = {"status": status,
