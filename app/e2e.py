@@ -95,22 +95,11 @@ class _FragmentParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.cards: list[CardSeen] = []
         self.lines: list[LineSeen] = []
-        self._card: dict[str, str] | None = None
-        self._depth = 0
-        self._in_who = False
-        self._who = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if self._card is not None:
-            self._depth += 1
-            if "cue-who" in a.get("class", "").split():
-                self._in_who = True
-            return
         if tag == "article" and "data-cue-kind" in a:
-            self._card = a
-            self._depth = 1
-            self._who = ""
+            self.cards.append(_card(a))
         elif tag == "li" and a.get("id", "").startswith("utt-") and "data-final" in a:
             with contextlib.suppress(ValueError):
                 self.lines.append(
@@ -123,41 +112,22 @@ class _FragmentParser(HTMLParser):
                     )
                 )
 
-    def handle_endtag(self, tag: str) -> None:
-        if self._card is None:
-            return
-        self._in_who = False
-        self._depth -= 1
-        if self._depth == 0:
-            self._finish()
 
-    def handle_data(self, data: str) -> None:
-        if self._in_who:
-            self._who += data
-
-    def _finish(self) -> None:
-        a = self._card or {}
-        self._card = None
-        try:
-            end = float(a.get("data-evidence-end", "nan"))
-        except ValueError:
-            end = math.nan
-        turn_raw = a.get("data-turn", "")
-        who = self._who.strip().rstrip(":").strip().lower()
-        self.cards.append(
-            CardSeen(
-                kind=a.get("data-cue-kind", ""),
-                cue_id=a.get("data-cue-id", ""),
-                evidence_end=end,
-                turn=int(turn_raw) if turn_raw.lstrip("-").isdigit() else None,
-                speaker=who if who in ("caller", "agent") else None,
-            )
-        )
-
-    def close(self) -> None:
-        super().close()
-        if self._card is not None:  # unterminated fragment: keep what we have
-            self._finish()
+def _card(a: dict[str, str]) -> CardSeen:
+    """A cue card from its element's attributes (the machine-readable contract)."""
+    try:
+        end = float(a.get("data-evidence-end", "nan"))
+    except ValueError:
+        end = math.nan
+    turn_raw = a.get("data-turn", "")
+    who = a.get("data-evidence-speaker", "")
+    return CardSeen(
+        kind=a.get("data-cue-kind", ""),
+        cue_id=a.get("data-cue-id", ""),
+        evidence_end=end,
+        turn=int(turn_raw) if turn_raw.lstrip("-").isdigit() else None,
+        speaker=who if who in ("caller", "agent") else None,
+    )
 
 
 def parse_fragment(html: str) -> tuple[list[CardSeen], list[LineSeen]]:

@@ -8,7 +8,8 @@ Element ids are a contract (see the brief's URL contract); machine readers such 
 ``heard eval e2e`` parse these attributes, so change them only with the readers:
 
 - cue card ``<article id="cue-{kind}" class="cue" data-cue-kind data-cue-id
-  data-evidence-end data-turn ...>``; one per kind per call, updated in place;
+  data-evidence-end data-evidence-speaker data-turn ...>``; one per kind per call,
+  updated in place;
 - transcript line ``<li id="utt-{speaker}-{seq}" data-final="0|1" data-speaker
   data-start data-end>``; a partial is replaced by the final with the same id;
 - call context ``<section id="call-context">``; supervisor row ``<tr id="call-{call_id}">``,

@@ -95,6 +95,16 @@ def test_parses_the_snapshot_page_fragment() -> None:
     }
 
 
+def test_speaker_comes_from_the_attribute_not_the_visible_label() -> None:
+    html = render.cue_card(_cue("close_the_loop", 8.9, speaker="agent"))
+    assert 'data-evidence-speaker="agent"' in html and "Agent:" in html
+    relabelled = html.replace("Agent:", "Staff member:")  # wording is free to change
+    (card,), _ = parse_fragment(relabelled)
+    assert card.speaker == "agent"
+    (card,), _ = parse_fragment('<article data-cue-kind="orient" data-evidence-speaker="x">')
+    assert card.speaker is None
+
+
 def test_unparseable_attributes_do_not_crash() -> None:
     cards, lines = parse_fragment(
         '<article data-cue-kind="orient" data-evidence-end="soon" data-turn="x">'
