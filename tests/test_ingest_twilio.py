@@ -254,3 +254,39 @@ def test_a_new_stream_for_the_call_with_another_agent_is_a_transfer(client: Test
     assert [a["agent"] for a in call["agents"]] == ["ann", "bob"]
     utts = client.get(f"/api/calls/{CALL}/transcript").json()["utterances"]
     assert [u["speaker"] for u in utts] == ["caller", "agent"]  # one history, no duplicates
+
+
+def test_a_replayed_stream_sid_is_refused_and_audited(client: TestClient) -> None:
+    """The signature covers only the URL: a captured stream replayed later is refused."""
+    tw = Twilio()
+    with client.websocket_connect("/ingest/twilio") as ws:
+        ws.send_text(tw.connected())
+        ws.send_text(tw.start(agent="ann"))
+        for m in tw.audio(1.0):
+            ws.send_text(m)
+        ws.send_text(tw.stop())
+    wait_state(client, CALL, "ended")
+    again = Twilio()  # the same messages again: same streamSid
+    assert close_code(client, [again.connected(), again.start(agent="mallory")]) == 1008
+    call = client.get(f"/api/calls/{CALL}").json()
+    assert (call["agent"], call["state"]) == ("ann", "ended")  # the real call untouched
+    log = client.app.state.audit_log  # type: ignore[attr-defined]
+    refused = log.query(action="ingest_refused", target_id="twilio", limit=None)
+    assert [e.detail.get("reason") for e in refused] == ["stream_replayed"]
+    # a new stream (Twilio's re-dial or transfer) is still welcome
+    fresh = Twilio(stream_sid="MZ" + "9" * 32)
+    with client.websocket_connect("/ingest/twilio") as ws:
+        ws.send_text(fresh.connected())
+        ws.send_text(fresh.start(agent="ann"))
+        ws.send_text(fresh.stop())
+    assert client.get("/healthz").status_code == 200
+
+
+def test_seen_streams_are_bounded() -> None:
+    from app.ingest.twilio import SeenStreams
+
+    seen = SeenStreams(max_entries=2)
+    assert seen.first_use("MZa") and seen.first_use("MZb")
+    assert not seen.first_use("MZa")
+    assert seen.first_use("MZc")  # MZa, the oldest, is forgotten
+    assert seen.first_use("MZa")

@@ -16,6 +16,11 @@ Messages (JSON text frames; Twilio docs "Media Streams - WebSocket Messages")::
     {"event": "stop", "sequenceNumber": "6", "streamSid": "MZ...",
      "stop": {"accountSid": "AC...", "callSid": "CA..."}}
 
+Replays: the signature covers only the upgrade URL, so a captured signed upgrade can be
+replayed. Twilio makes a new ``streamSid`` for every stream (a re-dial, a transfer or a
+reconnect is a new stream), so a ``start`` naming a streamSid this server has already
+seen is refused (close 1008, audited); the set of seen ids is bounded.
+
 ``both_tracks``: ``inbound`` is the caller, ``outbound`` the agent. The call id
 is ``customParameters.call_id`` when given (so a re-dialled stream or a replay
 names its call), else the ``callSid``; the agent is ``customParameters.agent``.
@@ -28,12 +33,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
+from collections import OrderedDict
 from typing import Any
 
 from starlette.websockets import WebSocket
 
 from app.ingest.base import (
     CLOSE_INVALID,
+    CLOSE_POLICY,
     CLOSE_UNSUPPORTED,
     Connector,
     IntegrationPrincipal,
@@ -44,7 +52,11 @@ from app.ingest.base import (
 from transcription.audio import AudioEdge, AudioFormat
 from transcription.types import Speaker
 
+log = logging.getLogger("heard.ingest")
+
 TRACKS: dict[str, Speaker] = {"inbound": "caller", "outbound": "agent"}
+#: streamSids remembered for replay refusal (~100 bytes each: ~10 MB at most).
+MAX_SEEN_STREAMS = 100_000
 #: A timestamp this far past a track's clock is a real gap (not jitter).
 GAP_TOLERANCE_S = 0.2
 
@@ -66,6 +78,31 @@ def _obj(d: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     if not isinstance(v, dict):
         raise ProtocolError(f"{where}: {key} missing or not an object", CLOSE_INVALID)
     return v
+
+
+class SeenStreams:
+    """The streamSids this server has started, oldest forgotten past ``max_entries``."""
+
+    def __init__(self, max_entries: int = MAX_SEEN_STREAMS) -> None:
+        self.max_entries = max_entries
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def first_use(self, stream_sid: str) -> bool:
+        """True (and remembered) the first time; False for a streamSid seen before."""
+        if stream_sid in self._seen:
+            return False
+        self._seen[stream_sid] = None
+        while len(self._seen) > self.max_entries:
+            self._seen.popitem(last=False)
+        return True
+
+
+def seen_streams(app: Any) -> SeenStreams:
+    """The app's set of seen streamSids (made on first use)."""
+    seen: SeenStreams | None = getattr(app.state, "twilio_streams", None)
+    if seen is None:
+        seen = app.state.twilio_streams = SeenStreams()
+    return seen
 
 
 class TwilioConnector(Connector):
@@ -153,6 +190,10 @@ class TwilioConnector(Connector):
             raise ProtocolError("customParameters must be an object", CLOSE_INVALID)
         call_id = str(params.get("call_id") or params.get("callId") or call_sid)
         agent = str(params.get("agent") or "")
+        # Checked and remembered with no await between: two replays at once cannot both pass.
+        if not seen_streams(self.ws.app).first_use(stream_sid):
+            await self._audit_replay()
+            raise ProtocolError("streamSid already used: a replayed stream", CLOSE_POLICY)
         session = await self.open_call(call_id, agent)
         self.stream_sid = stream_sid
         self.base = session.edge_start()
@@ -162,6 +203,20 @@ class TwilioConnector(Connector):
                 call_id, AudioFormat("mulaw", 8000, 1, (speaker,)), start=self.base
             )
             self.wire_clock[speaker] = self.base
+
+    async def _audit_replay(self) -> None:
+        auditor = getattr(self.ws.app.state, "audit_log", None)
+        if auditor is None:
+            return
+        try:
+            await auditor.arecord(
+                self.principal.name, "ingest_refused", outcome="refused",
+                target_type="ingest", target_id=self.name,
+                ip=self.ws.client.host if self.ws.client else "",
+                detail={"reason": "stream_replayed"},
+            )  # fmt: skip
+        except Exception:
+            log.exception("audit write failed")
 
     def _media(self, msg: dict[str, Any]) -> None:
         self._require_started("media")
