@@ -33,8 +33,10 @@ import bisect
 import contextlib
 import logging
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -136,6 +138,33 @@ class CallServices:
 
 class CallError(Exception):
     """A call cannot be opened or continued (e.g. its recognizers cannot start)."""
+
+
+#: Modules whose exception messages Heard writes itself: ids, formats, states, never
+#: what was said. Any other message (a library's ValueError, a database error with
+#: its parameters) may quote a transcript, so only its type and place are logged.
+_OWN_MESSAGE_MODULES = ("app.calls", "cues.engine", "transcription.errors")
+MAX_ERROR_MSG = 120
+
+
+def describe_error(e: BaseException) -> dict[str, str]:
+    """A pipeline error for the logs without patient data.
+
+    ``error`` the type; ``error_msg`` a short message only when it cannot carry
+    transcript text (Heard's own errors, an OS error's strerror), else empty;
+    ``error_at`` ``file:function:line`` where it was raised.
+    """
+    msg = ""
+    if isinstance(e, RecognizerError) or type(e).__module__ in _OWN_MESSAGE_MODULES:
+        msg = str(e)
+    elif isinstance(e, OSError) and e.strerror:
+        msg = e.strerror  # never the filename: it could name a recording
+    msg = " ".join(msg.split())
+    if len(msg) > MAX_ERROR_MSG:
+        msg = msg[: MAX_ERROR_MSG - 1] + "…"
+    frames = traceback.extract_tb(e.__traceback__) if e.__traceback__ else []
+    at = f"{Path(frames[-1].filename).name}:{frames[-1].name}:{frames[-1].lineno}" if frames else ""
+    return {"error": type(e).__name__, "error_msg": msg, "error_at": at}
 
 
 class CapacityError(CallError):
@@ -361,9 +390,16 @@ class CallSession:
     def _error(self, stage: str, e: BaseException) -> None:
         self.errors += 1
         self.s.metrics.pipeline_errors.labels(stage).inc()
+        what = describe_error(e)
+        # In the message too: plain-text logs (log_json off) do not show the extras.
         log.error(
-            "call pipeline error",
-            extra={"call_id": self.call_id, "stage": stage, "error": e.__class__.__name__},
+            "call pipeline error in %s (call %s): %s%s at %s",
+            stage,
+            self.call_id,
+            what["error"],
+            f": {what['error_msg']}" if what["error_msg"] else "",
+            what["error_at"],
+            extra={"call_id": self.call_id, "stage": stage, **what},
         )
 
     # -- connections -----------------------------------------------------------------------

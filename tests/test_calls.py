@@ -7,6 +7,7 @@ scripted fake recognizer; audio goes in through the real audio edge.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,10 @@ from app.events import (
 )
 from app.metrics import Metrics
 from app.store import Recorder, Store, Writer
-from cues.types import CueRaised, CueRefreshed
+from cues.types import CallContext, CueRaised, CueRefreshed
 from tests.serverkit import StandInEngine, engine_factory, settings_for
 from transcription.audio import AudioEdge, AudioFormat
+from transcription.errors import RecognizerError
 from transcription.fake import FakeTranscriptionService, ScriptedUtterance
 from transcription.types import AudioChunk, Utterance
 
@@ -329,3 +331,40 @@ async def test_explicit_hold_lasts_until_resume_and_silent_frames_are_not_sound(
         session.push(voiced[0])  # someone speaks
         assert session.state == "live"
         assert h.calls.get("held") is session
+
+
+async def test_pipeline_error_log_names_type_place_and_call_but_no_transcript(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    said = "my date of birth is the fourth of May"
+
+    class Leaky:
+        context = CallContext()
+
+        def feed(self, utt: Utterance) -> Any:
+            raise ValueError(f"could not handle {utt.text!r}")  # a message quoting PHI
+
+        def end_call(self) -> Any:
+            raise RecognizerError("stream leak/caller is closed")  # our own wording
+
+        def rubric(self) -> Any:
+            raise OSError(5, "Input/output error", "/data/recordings/leak.wav")
+
+    async with Harness(tmp_path, [ScriptedUtterance("caller", said, 0.2, 1.4)]) as h:
+        h.services.engine_factory = lambda call_id: Leaky()
+        with caplog.at_level(logging.ERROR, logger="heard.calls"):
+            session = await h.calls.open("leak", "ann", "pcm")
+            for c in audio("leak", 2.0):
+                session.push(c)
+            await session.end()
+    records = [r for r in caplog.records if r.getMessage().startswith("call pipeline error")]
+    by_type = {r.error: r for r in records}  # type: ignore[attr-defined]
+    assert set(by_type) >= {"ValueError", "RecognizerError", "OSError"}
+    for r in records:
+        assert r.call_id == "leak"  # type: ignore[attr-defined]
+        assert "fourth of May" not in r.getMessage() and "fourth of May" not in str(r.__dict__)
+        assert r.error_at.startswith("test_calls.py:")  # type: ignore[attr-defined]
+    assert by_type["ValueError"].error_msg == ""  # type: ignore[attr-defined]
+    assert by_type["RecognizerError"].error_msg == "stream leak/caller is closed"  # type: ignore[attr-defined]
+    assert by_type["OSError"].error_msg == "Input/output error"  # type: ignore[attr-defined]
+    assert "leak.wav" not in str(by_type["OSError"].__dict__)
