@@ -39,8 +39,9 @@ import numpy as np
 from sqlalchemy import delete, select
 
 from app.store import Store
-from app.store.models import CallRow, UtteranceRow, utcnow
+from app.store.models import CallRow, utcnow
 from app.store.recordings import recording_path
+from app.store.store import utterance_row
 from app.store.trainer_models import ImportFileRow
 from transcription.batch import (
     SUPPORTED_EXTENSIONS,
@@ -320,20 +321,7 @@ def store_evaluated_call(
     store.open_call(call_id, agent, source, started_at=started_at)
     now = utcnow()
     with store.session() as s:  # one transaction for the transcript: fast and whole
-        for u in utterances:
-            s.add(
-                UtteranceRow(
-                    call_id=u.call_id,
-                    speaker=u.speaker,
-                    seq=u.seq,
-                    text=u.text,
-                    start=u.start,
-                    end=u.end,
-                    confidence=u.confidence,
-                    words=[[w.text, w.start, w.end, w.confidence] for w in u.words],
-                    created_at=now,
-                )
-            )
+        s.add_all(utterance_row(u, now) for u in utterances)
     for cue in evaluation.cues:
         store.upsert_cue(cue)
     store.set_context(call_id, evaluation.context)

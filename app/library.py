@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from app.store import Store
 from app.store.models import CallRow, CueFeedbackRow, CueRow, ResetRow, UtteranceRow, utcnow
-from app.store.records import context_from_json, rubric_from_json
+from app.store.records import context_from_json, context_to_json, rubric_from_json
 from app.store.trainer_models import DebriefRow, ImportFileRow, NoteRow, ScoreOverrideRow
 from cues.difficulty import (
     Difficulty,
@@ -624,14 +624,7 @@ def call_json(e: LibraryEntry, redact: Redact = no_redaction) -> dict[str, Any]:
         "mono": e.mono,
         "started_at": e.started_at.isoformat(),
         "duration_s": round(e.duration_s, 3),
-        "context": {
-            "arrival": ctx.arrival,
-            "departments": list(ctx.departments),
-            "repeat_contact": ctx.repeat_contact,
-            "stakes": list(ctx.stakes),
-            "resolvable": ctx.resolvable,
-            "heavy": ctx.heavy,
-        },
+        "context": context_to_json(ctx),
         "difficulty": {
             "score": round(e.difficulty.score, 3),
             "band": e.difficulty.band,

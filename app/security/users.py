@@ -83,6 +83,13 @@ class UserStore:
     def _row(self, s: Session, username: str) -> UserRow | None:
         return s.scalar(select(UserRow).where(UserRow.username == username))
 
+    def _existing(self, s: Session, username: str) -> UserRow:
+        """The user's row; UserError when there is no such user."""
+        row = self._row(s, username)
+        if row is None:
+            raise UserError(f"no user {username!r}")
+        return row
+
     def add(self, username: str, roles: Iterable[str], password: str,
             display_name: str = "") -> User:
         check_username(username)
@@ -117,9 +124,7 @@ class UserStore:
         except ValueError as e:
             raise UserError(str(e)) from e
         with self.store.session() as s:
-            row = self._row(s, username)
-            if row is None:
-                raise UserError(f"no user {username!r}")
+            row = self._existing(s, username)
             row.password_hash = pw_hash
             row.session_epoch += 1
             row.password_changed_at = datetime.now(UTC)
@@ -127,16 +132,12 @@ class UserStore:
     def set_roles(self, username: str, roles: Iterable[str]) -> None:
         role_list = check_roles(roles)
         with self.store.session() as s:
-            row = self._row(s, username)
-            if row is None:
-                raise UserError(f"no user {username!r}")
+            row = self._existing(s, username)
             row.roles = list(role_list)
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         with self.store.session() as s:
-            row = self._row(s, username)
-            if row is None:
-                raise UserError(f"no user {username!r}")
+            row = self._existing(s, username)
             row.disabled = disabled
             row.session_epoch += 1
 

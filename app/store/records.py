@@ -165,8 +165,12 @@ def utterance_to_json(u: Utterance) -> dict[str, Any]:
         "end": u.end,
         "final": u.final,
         "confidence": round(u.confidence, 3),
-        "words": [[w.text, w.start, w.end, w.confidence] for w in u.words],
+        "words": words_to_json(u.words),
     }
+
+
+def words_to_json(words: tuple[Word, ...]) -> list[list[Any]]:
+    return [[w.text, w.start, w.end, w.confidence] for w in words]
 
 
 def words_from_json(rows: list[list[Any]]) -> tuple[Word, ...]:

@@ -40,6 +40,7 @@ from app.store.records import (
     rubric_from_json,
     rubric_to_json,
     words_from_json,
+    words_to_json,
 )
 from cues.types import CallContext, Cue, Evidence, Rubric
 from transcription.types import Utterance
@@ -62,6 +63,21 @@ def _aware(dt: datetime | None) -> datetime | None:
 
 def _ts(epoch: float | None) -> datetime:
     return datetime.fromtimestamp(epoch, UTC) if epoch is not None else utcnow()
+
+
+def utterance_row(u: Utterance, created_at: datetime) -> UtteranceRow:
+    """The stored row of a final utterance (live calls and imported ones alike)."""
+    return UtteranceRow(
+        call_id=u.call_id,
+        speaker=u.speaker,
+        seq=u.seq,
+        text=u.text,
+        start=u.start,
+        end=u.end,
+        confidence=u.confidence,
+        words=words_to_json(u.words),
+        created_at=created_at,
+    )
 
 
 class Store:
@@ -216,19 +232,7 @@ class Store:
             )
             if exists is not None:
                 return
-            s.add(
-                UtteranceRow(
-                    call_id=utt.call_id,
-                    speaker=utt.speaker,
-                    seq=utt.seq,
-                    text=utt.text,
-                    start=utt.start,
-                    end=utt.end,
-                    confidence=utt.confidence,
-                    words=[[w.text, w.start, w.end, w.confidence] for w in utt.words],
-                    created_at=utcnow(),
-                )
-            )
+            s.add(utterance_row(utt, utcnow()))
             row = s.get(CallRow, utt.call_id)
             if row is not None:
                 row.duration_s = max(row.duration_s, utt.end)
