@@ -1,0 +1,152 @@
+"""General constructions added to the playbook after the second blind round.
+
+Each construction (a class of wordings, not a sentence) gets positives in fresh
+wordings and negatives for its look-alikes. None of these sentences comes from a
+call script.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cues.engine import CueEngine
+from transcription.types import Utterance
+
+
+def kinds(text: str, speaker: str = "caller") -> set[str]:
+    engine = CueEngine("unit")
+    engine.feed(Utterance("unit", speaker, 0, text, 0.0, 2.0, True))  # type: ignore[arg-type]
+    return {c.kind for c in engine.cues}
+
+
+def heavy_after(*caller_turns: str) -> bool:
+    """Whether ``take_a_reset`` comes at the end of a call with these caller turns."""
+    engine = CueEngine("unit")
+    for i, text in enumerate(caller_turns):
+        engine.feed(Utterance("unit", "caller", i, text, float(i), float(i) + 1.0, True))
+    return any(e.cue.kind == "take_a_reset" for e in engine.end_call() if hasattr(e, "cue"))
+
+
+POSITIVE: list[tuple[str, str, str]] = [
+    # reflect_back: a plea to be heard with an intensifier; repeating an answer
+    ("reflect_back", "caller", "Could you actually listen for one second?"),
+    ("reflect_back", "caller", "Will you please hear what I'm telling you?"),
+    ("reflect_back", "caller", "I've answered that same question twice already."),
+    ("reflect_back", "caller", "I've spelled my last name three times now."),
+    ("reflect_back", "caller", "That's not what I called about at all."),
+    # own_it: told to call elsewhere beside a failure; a loop; a failed attempt
+    ("own_it", "caller", "Pharmacy says they never got the script and told me to call the clinic."),
+    ("own_it", "caller", "The surgeon's office said I should call billing, and billing doesn't have it."),
+    ("own_it", "caller", "I'm stuck in this loop between you and the insurer."),
+    ("own_it", "caller", "They said it was approved, and now they're saying it needs more paperwork."),
+    ("own_it", "caller", "I phoned the supply company and the call dropped after an hour."),
+    ("own_it", "caller", "They kept me on hold for ninety minutes yesterday."),
+    ("own_it", "caller", "I've been trying to reach someone in billing for two weeks."),
+    ("own_it", "caller", "I left a message Monday and I still haven't heard back."),
+    ("own_it", "caller", "Nobody ever calls me back."),
+    # offer_choice: a fried brain; not knowing how to manage all of it
+    ("offer_choice", "caller", "My head is just mush after that appointment."),
+    ("offer_choice", "caller", "I don't know how I'm supposed to keep track of all this."),
+    # subtext_exhausted: an end point asked for in other words
+    ("subtext_exhausted", "caller", "Will there ever be a last one of these infusions?"),
+    ("subtext_exhausted", "caller", "There's no end in sight with these injections."),
+    ("subtext_exhausted", "caller", "Okay, so what's left to do at this point?"),
+    ("subtext_exhausted", "caller", "Every time I call there's another form to fill out."),
+    ("subtext_exhausted", "caller", "How many of these do I still have to go through?"),
+    # subtext_cost: asking leave to take less, cost unsaid
+    ("subtext_cost", "caller", "Is it bad if I only take my amlodipine every few days?"),
+    ("subtext_cost", "caller", "Would it be fine to go a bit lower on the insulin for now?"),
+    ("subtext_cost", "caller", "Can I only use the inhaler when I feel wheezy?"),
+    ("subtext_cost", "caller", "I'm on the Jardiance. Could I take it every other day?"),
+    # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
+    ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
+    ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
+    ("explain_the_no", "agent", "The review came back and said no."),
+    ("explain_the_no", "agent", "They're only approving thirty tablets a month."),
+    ("explain_the_no", "agent", "I'm not able to share those results over the phone."),
+    # real_timeline: the owner's spare moment; unknowable; it varies
+    ("real_timeline", "agent", "She'll look at it whenever she has a free minute."),
+    ("real_timeline", "agent", "Honestly it's tough to pin down."),
+    ("real_timeline", "agent", "How long it takes really varies, it's usually done eventually."),
+    # close_the_loop: the case must go elsewhere; filing a report without a when
+    ("close_the_loop", "agent", "This will need to go to our compliance office."),
+    ("close_the_loop", "agent", "I'm filing a grievance for you."),
+    # urgent_risk: pressure described as weight; left-arm symptoms
+    ("urgent_risk", "caller", "It's like an elephant is sitting on my chest."),
+    ("urgent_risk", "caller", "My left arm keeps going numb and I feel sweaty."),
+]
+
+NEGATIVE: list[tuple[str, str, str]] = [
+    # reflect_back: a line check; disappointment; first mention
+    ("reflect_back", "caller", "Hello? Can you hear me okay?"),
+    ("reflect_back", "caller", "That's not what I expected it to cost, but fine."),
+    ("reflect_back", "caller", "I've given blood twice this year with no trouble."),
+    # own_it: a plain referral; no runaround; a first wait; a routine hold
+    ("own_it", "caller", "My doctor told me to call you to book the MRI."),
+    ("own_it", "caller", "Thanks for not giving me the runaround."),
+    ("own_it", "caller", "I had the scan Tuesday and still haven't heard anything."),
+    ("own_it", "caller", "Sorry, the call dropped, I'm back now."),
+    # offer_choice: a pain complaint; knowing how
+    ("offer_choice", "caller", "My head is full of congestion and it hurts."),
+    ("offer_choice", "caller", "I know how I'm supposed to take all of it, thanks."),
+    # subtext_exhausted: leftovers that are not an end point; a routine schedule
+    ("subtext_exhausted", "caller", "What's left on my deductible this year?"),
+    ("subtext_exhausted", "caller", "How many of these pills do I have left?"),
+    ("subtext_exhausted", "caller", "Every week I get another allergy shot, it's fine."),
+    # subtext_cost: the doctor changed it; no treatment; a timing question
+    ("subtext_cost", "caller", "The doctor said to take the insulin every other day now, is that right?"),
+    ("subtext_cost", "caller", "Would it be okay to come in every other week instead?"),
+    ("subtext_cost", "caller", "Is it okay if I take it with food?"),
+    # explain_the_no: advice to the patient; a yes; a quoted no-problem
+    ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
+    ("explain_the_no", "agent", "You don't pay anything today."),
+    ("explain_the_no", "agent", "The plan said no problem, it's approved."),
+    ("explain_the_no", "agent", "I'm able to read you the results, they're normal."),
+    # real_timeline: a real time; hard to say what it means; depends on money
+    ("real_timeline", "agent", "She'll call you when she has a minute, by 3 today."),
+    ("real_timeline", "agent", "It's hard to say what that number means without the doctor."),
+    ("real_timeline", "agent", "It depends on your plan whether it's covered."),
+    # close_the_loop: a complete handoff; the patient calls the agent; 911
+    ("close_the_loop", "agent", "This has to go to our privacy office, and Dana will call you by Friday at noon."),
+    ("close_the_loop", "agent", "If it still doesn't work, they can call me directly."),
+    ("close_the_loop", "agent", "Please have her call 911 right now."),
+    # urgent_risk: recovery after surgery; a past event
+    ("urgent_risk", "caller", "Since the shoulder surgery I still can't lift my arm over my head."),
+    ("urgent_risk", "caller", "Years ago my left arm went numb from a pinched nerve."),
+]
+
+
+@pytest.mark.parametrize(("kind", "speaker", "text"), POSITIVE)
+def test_construction_raises(kind: str, speaker: str, text: str) -> None:
+    assert kind in kinds(text, speaker)
+
+
+@pytest.mark.parametrize(("kind", "speaker", "text"), NEGATIVE)
+def test_lookalike_does_not_raise(kind: str, speaker: str, text: str) -> None:
+    assert kind not in kinds(text, speaker)
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("My father died three weeks ago and I need his records.",),
+        ("My husband passed away in June, and there's a bill in his name I don't understand.",),
+        ("I had a miscarriage on Saturday, please cancel the ultrasound.",),
+        ("The doctor called yesterday, the scan showed a tumor on my kidney.",),
+    ],
+)
+def test_heavy_news_makes_a_reset(turns: tuple[str, ...]) -> None:
+    assert heavy_after(*turns)
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("My grandmother died years ago of a stroke, is that family history?",),
+        ("I'm scared it's cancer, is it?",),
+        ("My mom had breast cancer, so I get yearly mammograms.",),
+        ("I had a miscarriage back in 2015, it's on my chart.",),
+    ],
+)
+def test_history_or_fear_is_not_heavy(turns: tuple[str, ...]) -> None:
+    assert not heavy_after(*turns)
