@@ -36,9 +36,9 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("reflect_back", "caller", "That's not what I called about at all."),
     # own_it: told to call elsewhere beside a failure; a loop; a failed attempt
     ("own_it", "caller", "Pharmacy says they never got the script and told me to call the clinic."),
-    ("own_it", "caller", "The surgeon's office said I should call billing, and billing doesn't have it."),
+    ("own_it", "caller", "The surgeon said I should call billing, and billing doesn't have it."),
     ("own_it", "caller", "I'm stuck in this loop between you and the insurer."),
-    ("own_it", "caller", "They said it was approved, and now they're saying it needs more paperwork."),
+    ("own_it", "caller", "They said it was approved, and now they're saying it needs more."),
     ("own_it", "caller", "I phoned the supply company and the call dropped after an hour."),
     ("own_it", "caller", "They kept me on hold for ninety minutes yesterday."),
     ("own_it", "caller", "I've been trying to reach someone in billing for two weeks."),
@@ -58,6 +58,14 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("subtext_cost", "caller", "Would it be fine to go a bit lower on the insulin for now?"),
     ("subtext_cost", "caller", "Can I only use the inhaler when I feel wheezy?"),
     ("subtext_cost", "caller", "I'm on the Jardiance. Could I take it every other day?"),
+    ("subtext_cost", "caller", "Is it okay if she goes down to just the morning pill for now?"),
+    # subtext_fear: is it needed at all, or could we watch and wait
+    ("subtext_fear", "caller", "Is the colonoscopy something I really need this year?"),
+    ("subtext_fear", "caller", "Could we just wait and see on the ultrasound?"),
+    # explain_the_no: not booking or scheduling new patients
+    ("explain_the_no", "agent", "We're not scheduling new patients until the spring."),
+    # close_the_loop: a waitlist is a handoff to the future
+    ("close_the_loop", "agent", "I'll add you on the cancellation list for now."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -94,9 +102,15 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("subtext_exhausted", "caller", "How many of these pills do I have left?"),
     ("subtext_exhausted", "caller", "Every week I get another allergy shot, it's fine."),
     # subtext_cost: the doctor changed it; no treatment; a timing question
-    ("subtext_cost", "caller", "The doctor said to take the insulin every other day now, is that right?"),
+    ("subtext_cost", "caller", "The doctor said to take insulin every other day now, right?"),
     ("subtext_cost", "caller", "Would it be okay to come in every other week instead?"),
     ("subtext_cost", "caller", "Is it okay if I take it with food?"),
+    # subtext_fear: no care named; a wait the doctor set
+    ("subtext_fear", "caller", "Could we just keep an eye on the weather before driving?"),
+    # reflect_back: told a third party
+    ("reflect_back", "caller", "I already told my daughter she's picking me up."),
+    # close_the_loop: a waitlist with an owner and a date
+    ("close_the_loop", "agent", "I'll put you on the waitlist and I'll call you Friday at 10."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
@@ -107,7 +121,7 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("real_timeline", "agent", "It's hard to say what that number means without the doctor."),
     ("real_timeline", "agent", "It depends on your plan whether it's covered."),
     # close_the_loop: a complete handoff; the patient calls the agent; 911
-    ("close_the_loop", "agent", "This has to go to our privacy office, and Dana will call you by Friday at noon."),
+    ("close_the_loop", "agent", "This has to go to our privacy team, Dana will call you by noon."),
     ("close_the_loop", "agent", "If it still doesn't work, they can call me directly."),
     ("close_the_loop", "agent", "Please have her call 911 right now."),
     # urgent_risk: recovery after surgery; a past event
