@@ -66,6 +66,14 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "We're not scheduling new patients until the spring."),
     # close_the_loop: a waitlist is a handoff to the future
     ("close_the_loop", "agent", "I'll add you on the cancellation list for now."),
+    # round 4: sent elsewhere; running together; the end of it; passing on care; no way around
+    ("own_it", "caller", "Whoever I get, they just point me somewhere else."),
+    ("own_it", "caller", "Every office I talk to says it's someone else."),
+    ("offer_choice", "caller", "The diet and the pills and the shots are all blurring together."),
+    ("offer_choice", "caller", "I honestly can't tell what's what with these papers."),
+    ("subtext_exhausted", "caller", "How close are we to the end of these treatments?"),
+    ("subtext_fear", "caller", "I think I'll opt out of the stress test this time."),
+    ("explain_the_no", "agent", "There's really no way around the deductible, I'm sorry."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -111,6 +119,12 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("reflect_back", "caller", "I already told my daughter she's picking me up."),
     # close_the_loop: a waitlist with an owner and a date
     ("close_the_loop", "agent", "I'll put you on the waitlist and I'll call you Friday at 10."),
+    # round 4 look-alikes
+    ("own_it", "caller", "My doctor referred me to a specialist for my knee."),
+    ("offer_choice", "caller", "The kids are running together in the yard."),
+    ("subtext_exhausted", "caller", "I'll be away until the end of the month."),
+    ("subtext_fear", "caller", "I'd like to opt out of the newsletter emails."),
+    ("explain_the_no", "agent", "There's no rush on the form, any time is fine."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
