@@ -36,8 +36,9 @@ partials on, phone path; 3 default scripts, 37 turns):
   p50 1.22 s, p95 2.20 s,
   WER 0.068, dropped chunks 0, RSS 0.43 GB. With 8-final batches and no load
   shedding it was p50 58 s: the decoder must never fall behind.
-* ``--manifest``, end silence 0.5 s (71 clips, 26.7 min): streaming WER 0.164, offline 0.122
-  (ratio 1.34); streaming decode rtf 0.078 vs offline 0.101.
+* ``--manifest``, end silence 0.5 s (71 clips, 26.7 min): streaming WER 0.164,
+  offline 0.122 (ratio 1.34); streaming decode rtf 0.078 vs offline 0.101. At
+  end silence 0.4 s: 0.188 vs 0.118 (ratio 1.59).
 """
 
 from __future__ import annotations
@@ -440,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-window", type=float, default=20.0,
                    help="guarded strategy: shortest encoder window in seconds")
     p.add_argument("--end-silence", type=float, default=None,
-                   help="VAD: seconds of silence that close an utterance (default 0.4)")
+                   help="VAD: seconds of silence that close an utterance (default 0.5)")
     p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--idle-calls", type=int, default=10)
     p.add_argument("--idle-seconds", type=float, default=10.0, help="0 skips the idle test")
