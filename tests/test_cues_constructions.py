@@ -74,6 +74,16 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("subtext_exhausted", "caller", "How close are we to the end of these treatments?"),
     ("subtext_fear", "caller", "I think I'll opt out of the stress test this time."),
     ("explain_the_no", "agent", "There's really no way around the deductible, I'm sorry."),
+    # round 5: did it register; more than I can handle; ever off this; leave it on longer;
+    # doing care later instead; a role owner reaching out; a hedged week
+    ("reflect_back", "caller", "Did anything I told you actually sink in?"),
+    ("offer_choice", "caller", "Honestly it's more than one person can manage."),
+    ("subtext_exhausted", "caller", "Will I ever be done with these dressings?"),
+    ("subtext_cost", "caller", "Can I wear the CPAP mask for a couple of months before swapping?"),
+    ("subtext_fear", "caller", "Could we have the mammogram after the holidays instead?"),
+    ("close_the_loop", "agent", "Your coordinator will be reaching out about that."),
+    ("real_timeline", "agent", "You'd hear sometime next week."),
+    ("real_timeline", "agent", "It should be ready next week, probably."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -125,6 +135,13 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("subtext_exhausted", "caller", "I'll be away until the end of the month."),
     ("subtext_fear", "caller", "I'd like to opt out of the newsletter emails."),
     ("explain_the_no", "agent", "There's no rush on the form, any time is fine."),
+    # round 5 look-alikes
+    ("reflect_back", "caller", "What I said to the pharmacist went in my chart."),
+    ("offer_choice", "caller", "He eats more than I can believe."),
+    ("subtext_exhausted", "caller", "Am I ever going to get a copy of the bill?"),
+    ("subtext_fear", "caller", "I can't do mornings because of my work shift, move the MRI?"),
+    ("close_the_loop", "agent", "Your nurse will call you at 2 today, her name is Pat."),
+    ("real_timeline", "agent", "It was sent sometime last week."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
