@@ -84,6 +84,17 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "Your coordinator will be reaching out about that."),
     ("real_timeline", "agent", "You'd hear sometime next week."),
     ("real_timeline", "agent", "It should be ready next week, probably."),
+    # round 6: forever; off the books until ready; lasts longer; losing track;
+    # connect you; let them know; ask the team to look into it; can't promise
+    ("subtext_exhausted", "caller", "So am I just getting these shots forever?"),
+    ("subtext_fear", "caller", "Take me off the schedule for the biopsy, please."),
+    ("subtext_fear", "caller", "I'll rebook the scan when I'm ready."),
+    ("subtext_cost", "caller", "I use one drop instead of two so the bottle lasts longer."),
+    ("offer_choice", "caller", "I keep losing track of which form goes where."),
+    ("close_the_loop", "agent", "Let me connect you with the referral coordinators."),
+    ("close_the_loop", "agent", "I'll let them know you called."),
+    ("close_the_loop", "agent", "I'll ask the billing team to look into it."),
+    ("explain_the_no", "agent", "We can't guarantee it'll be done by then."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -142,6 +153,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "I can't do mornings because of my work shift, move the MRI?"),
     ("close_the_loop", "agent", "Your nurse will call you at 2 today, her name is Pat."),
     ("real_timeline", "agent", "It was sent sometime last week."),
+    # round 6 look-alikes
+    ("subtext_exhausted", "caller", "Thanks, I'll remember this forever."),
+    ("subtext_fear", "caller", "Please take me off the mailing list."),
+    ("close_the_loop", "agent", "Please call 911, or I can connect you to our crisis line."),
+    ("close_the_loop", "agent", "I'll let them know at the desk, and I'll call you at 3 today."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
