@@ -95,6 +95,14 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I'll let them know you called."),
     ("close_the_loop", "agent", "I'll ask the billing team to look into it."),
     ("explain_the_no", "agent", "We can't guarantee it'll be done by then."),
+    # round 7: I keep saying; the wrong one; the same failed fix; not signed off;
+    # shoot her a message; another message
+    ("reflect_back", "caller", "I kept telling you it's the left knee."),
+    ("reflect_back", "caller", "You're pulling up the wrong account."),
+    ("reflect_back", "caller", "That's just what the other lady promised."),
+    ("explain_the_no", "agent", "Your insurance still hasn't okayed the procedure."),
+    ("close_the_loop", "agent", "I'll drop Dr. Lane a quick note."),
+    ("close_the_loop", "agent", "I'm putting in another request for a callback."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -158,6 +166,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "Please take me off the mailing list."),
     ("close_the_loop", "agent", "Please call 911, or I can connect you to our crisis line."),
     ("close_the_loop", "agent", "I'll let them know at the desk, and I'll call you at 3 today."),
+    # round 7 look-alikes
+    ("reflect_back", "caller", "That's what they said in October."),
+    ("reflect_back", "caller", "I keep saying to myself I should walk more."),
+    ("explain_the_no", "agent", "They haven't approved it yet, it only arrived today."),
+    ("close_the_loop", "agent", "I'll shoot you a text with the address."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
