@@ -32,10 +32,10 @@ partials on, phone path; 3 default scripts, 37 turns):
   WER 0.070, rtf 0.14. End silence 0.5 s (load ~1.4): p50 0.98, p95 1.29, same
   WER; idle CPU (10 silent calls) 4.2-5.7 %, RSS ~0.4 GB. At load avg 8 the
   0.5 s run gave p50 1.69 s, p95 3.39 s.
-* ``--calls 10``, end silence 0.5 s (122 turns, load avg ~1.6 at the end):
-  p50 1.22 s, p95 2.20 s,
-  WER 0.068, dropped chunks 0, RSS 0.43 GB. With 8-final batches and no load
-  shedding it was p50 58 s: the decoder must never fall behind.
+* ``--calls 10``, end silence 0.5 s (122 turns, load avg ~1.7 at the end):
+  p50 1.09 s, p95 1.73 s, WER 0.069, dropped chunks 0, RSS 0.45 GB, idle 5.3 %.
+  With 8-final batches and no load shedding it was p50 58 s: the decoder must
+  never fall behind.
 * ``--manifest``, end silence 0.5 s (71 clips, 26.7 min): streaming WER 0.164,
   offline 0.122 (ratio 1.34); streaming decode rtf 0.078 vs offline 0.101. At
   end silence 0.4 s: 0.188 vs 0.118 (ratio 1.59).
