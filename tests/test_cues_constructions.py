@@ -103,6 +103,14 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "Your insurance still hasn't okayed the procedure."),
     ("close_the_loop", "agent", "I'll drop Dr. Lane a quick note."),
     ("close_the_loop", "agent", "I'm putting in another request for a callback."),
+    # round 8: testing as care; those can take a bit; chasing a third party with no
+    # when; way over my head; get by with just one; said no as an answer
+    ("subtext_fear", "caller", "I think we'll skip the allergy testing this spring."),
+    ("real_timeline", "agent", "Orders like that can take a little while."),
+    ("close_the_loop", "agent", "I'll check with the pharmacy and get back to you."),
+    ("offer_choice", "caller", "Honestly I'm way over my head with all of it."),
+    ("subtext_cost", "caller", "Could I get by with just the one pill instead of both?"),
+    ("explain_the_no", "agent", "Dr. Rao said no, unfortunately."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -171,6 +179,10 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("reflect_back", "caller", "I keep saying to myself I should walk more."),
     ("explain_the_no", "agent", "They haven't approved it yet, it only arrived today."),
     ("close_the_loop", "agent", "I'll shoot you a text with the address."),
+    # round 8 look-alikes
+    ("explain_the_no", "agent", "Dr. Rao said no changes are needed."),
+    ("real_timeline", "agent", "It takes a bit of practice, but you'll get it."),
+    ("close_the_loop", "agent", "I'll check with the pharmacy right now while you hold."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
