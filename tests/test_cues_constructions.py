@@ -111,6 +111,18 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("offer_choice", "caller", "Honestly I'm way over my head with all of it."),
     ("subtext_cost", "caller", "Could I get by with just the one pill instead of both?"),
     ("explain_the_no", "agent", "Dr. Rao said no, unfortunately."),
+    # round 9: finishing a course; doesn't think it's needed; you guys say never;
+    # can barely think; let me get a word out; ever going to heal; let it go /
+    # whether I need to go through with it; pass your name along; the tautology
+    ("subtext_cost", "caller", "Is it necessary to finish the whole bottle? I'd save the rest."),
+    ("explain_the_no", "agent", "The doctor doesn't think an MRI is needed yet."),
+    ("own_it", "caller", "The lab sent it and you guys say you never received it."),
+    ("offer_choice", "caller", "Since the diagnosis I can hardly think."),
+    ("reflect_back", "caller", "Could you please let me finish?"),
+    ("subtext_exhausted", "caller", "Is this rash ever going to clear up?"),
+    ("subtext_fear", "caller", "I'm asking whether I really need to go through with the scan."),
+    ("close_the_loop", "agent", "I'll pass your number along to the nurse."),
+    ("real_timeline", "agent", "Honestly, approvals happen when they happen."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -183,6 +195,11 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "Dr. Rao said no changes are needed."),
     ("real_timeline", "agent", "It takes a bit of practice, but you'll get it."),
     ("close_the_loop", "agent", "I'll check with the pharmacy right now while you hold."),
+    # round 9 look-alikes
+    ("subtext_cost", "caller", "I want to save some money this year."),
+    ("subtext_cost", "caller", "Keep the rest of the day free, I'll call after."),
+    ("offer_choice", "caller", "I can barely wait for the weekend."),
+    ("subtext_fear", "caller", "Let it go to voicemail, I'll call back."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
