@@ -123,6 +123,14 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "I'm asking whether I really need to go through with the scan."),
     ("close_the_loop", "agent", "I'll pass your number along to the nurse."),
     ("real_timeline", "agent", "Honestly, approvals happen when they happen."),
+    # round 10: missing the point; two-word team names; too many X pieces; off the
+    # plan's list, will only do; the same problem back; not going to go
+    ("reflect_back", "caller", "You're completely missing my point here."),
+    ("close_the_loop", "agent", "Let me send this to the prior auth review team."),
+    ("offer_choice", "caller", "There are too many little steps for me."),
+    ("explain_the_no", "agent", "It isn't on the formulary, they'll only cover the generic."),
+    ("own_it", "caller", "Same bill I called about in March, they took it off and now it's back."),
+    ("subtext_fear", "caller", "About the mammogram, I've decided not to go."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -200,6 +208,9 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("subtext_cost", "caller", "Keep the rest of the day free, I'll call after."),
     ("offer_choice", "caller", "I can barely wait for the weekend."),
     ("subtext_fear", "caller", "Let it go to voicemail, I'll call back."),
+    # round 10 look-alikes
+    ("subtext_fear", "caller", "I'm not going to go anywhere until the scan, I'll wait here."),
+    ("own_it", "caller", "The pain went away and now it's back, should I be seen?"),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
