@@ -131,6 +131,16 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "It isn't on the formulary, they'll only cover the generic."),
     ("own_it", "caller", "Same bill I called about in March, they took it off and now it's back."),
     ("subtext_fear", "caller", "About the mammogram, I've decided not to go."),
+    # round 11: anyone hearing me; get to stop; leaving out a pill; hold off until;
+    # lost the thread; knocked it back; in the queue; flag it for her
+    ("reflect_back", "caller", "Is anybody actually listening to me?"),
+    ("subtext_exhausted", "caller", "At what point do we finally stop the infusions?"),
+    ("subtext_cost", "caller", "I've been leaving out the lisinopril on weekends."),
+    ("subtext_fear", "caller", "Can we hold off on the biopsy until after summer?"),
+    ("offer_choice", "caller", "With all these appointments I've totally lost the plot."),
+    ("explain_the_no", "agent", "Insurance kicked it back again, sorry."),
+    ("real_timeline", "agent", "It's in the queue, someone will get to it."),
+    ("close_the_loop", "agent", "I'll flag this for the charge nurse."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -211,6 +221,10 @@ NEGATIVE: list[tuple[str, str, str]] = [
     # round 10 look-alikes
     ("subtext_fear", "caller", "I'm not going to go anywhere until the scan, I'll wait here."),
     ("own_it", "caller", "The pain went away and now it's back, should I be seen?"),
+    # round 11 look-alikes
+    ("real_timeline", "agent", "The nurse will get to you by 3 today."),
+    ("subtext_fear", "caller", "Can I hold off on eating until after the blood draw?"),
+    ("offer_choice", "caller", "I lost the thread count tag on the blanket."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
