@@ -141,6 +141,9 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "Insurance kicked it back again, sorry."),
     ("real_timeline", "agent", "It's in the queue, someone will get to it."),
     ("close_the_loop", "agent", "I'll flag this for the charge nurse."),
+    # round 12: off a named list; rebook down the road
+    ("subtext_fear", "caller", "Take my name off Monday's colonoscopy list."),
+    ("subtext_fear", "caller", "I'll reschedule the biopsy some other time."),
     # explain_the_no: a payer's no with its subject; said no; only approving; can't read out
     ("explain_the_no", "agent", "Your insurance isn't going to be paying for the brand name."),
     ("explain_the_no", "agent", "Medicare won't be picking up the walker, unfortunately."),
@@ -225,6 +228,8 @@ NEGATIVE: list[tuple[str, str, str]] = [
     ("real_timeline", "agent", "The nurse will get to you by 3 today."),
     ("subtext_fear", "caller", "Can I hold off on eating until after the blood draw?"),
     ("offer_choice", "caller", "I lost the thread count tag on the blanket."),
+    # round 12 look-alikes
+    ("subtext_fear", "caller", "Please take me off the mailing list, I moved."),
     # explain_the_no: advice to the patient; a yes; a quoted no-problem
     ("explain_the_no", "agent", "Don't pay the bill until the new statement comes."),
     ("explain_the_no", "agent", "You don't pay anything today."),
