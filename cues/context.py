@@ -56,16 +56,12 @@ field is also inferred from the words alone, so the tracker works without an eng
 from __future__ import annotations
 
 import re
-
-try:  # the stdlib's own pattern parser, to read the literals off patterns
-    import re._parser as _sre
-except ImportError:  # pragma: no cover - older layout
-    import sre_parse as _sre
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Final
 
+from cues.gates import required_literals
 from cues.types import Arrival, CallContext, Evidence, Stake
 from transcription.types import Utterance
 
@@ -119,10 +115,7 @@ class Gated:
     def __init__(self, pattern: str | re.Pattern[str], *, shared: bool = True) -> None:
         """``shared``: add the literals to the per-utterance :func:`scan` (the tracker's)."""
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
-        try:
-            literals = _required_literals(_sre.parse(self.pattern.pattern).data)
-        except Exception:  # an unexpected parse tree: no gate, the pattern still works
-            literals = None
+        literals = required_literals(self.pattern.pattern)
         self.literals = frozenset(literals) if literals else None
         self.gate = (
             re.compile("|".join(re.escape(x) for x in sorted(literals, key=len, reverse=True)))
@@ -208,161 +201,6 @@ _LEXICON: Final = _Lexicon()
 def scan(text: str) -> frozenset[str]:
     """The literals present in (normalised) ``text``, for ``Gated.search(text, present)``."""
     return _LEXICON.scan(text)
-
-
-# Words too common to make a useful gate ("call", "the"): a pattern gated on them
-# would run on nearly every utterance.
-_COMMON: Final = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "i",
-        "i'm",
-        "i've",
-        "you",
-        "you're",
-        "your",
-        "we",
-        "it",
-        "it's",
-        "is",
-        "was",
-        "be",
-        "been",
-        "to",
-        "of",
-        "and",
-        "or",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "not",
-        "no",
-        "my",
-        "me",
-        "he",
-        "she",
-        "they",
-        "this",
-        "that",
-        "so",
-        "do",
-        "did",
-        "does",
-        "can",
-        "can't",
-        "have",
-        "has",
-        "had",
-        "will",
-        "would",
-        "just",
-        "like",
-        "get",
-        "got",
-        "go",
-        "going",
-        "call",
-        "called",
-        "back",
-        "said",
-        "say",
-        "time",
-        "take",
-        "took",
-        "over",
-        "up",
-        "out",
-        "all",
-        "one",
-        "two",
-        "what",
-        "when",
-        "how",
-        "who",
-        "there",
-        "here",
-        "then",
-        "now",
-        "know",
-        "need",
-        "want",
-        "'s",
-        "their",
-        "them",
-        "his",
-        "her",
-        "our",
-        "us",
-    ]
-)
-_TOKEN = re.compile(r"[a-z0-9$']+")
-
-
-def _informative(literal: str) -> int:
-    """Characters of a literal outside very common words (a gate's selectivity)."""
-    return sum(len(w) for w in _TOKEN.findall(literal) if w not in _COMMON)
-
-
-def _required_literals(seq: Any) -> set[str] | None:
-    """Literals one of which every match of the parsed sequence contains (None: unknown)."""
-    candidates: list[set[str]] = []
-    run: list[str] = []
-    for op, av in seq:
-        if op is _sre.LITERAL:
-            run.append(chr(av))
-            continue
-        prefix = "".join(run)
-        if run:
-            candidates.append({prefix})
-            run = []
-        found: set[str] | None = None
-        if op is _sre.SUBPATTERN:
-            found = _required_literals(av[-1].data)
-        elif op is _sre.BRANCH:
-            found = set()
-            leads: set[str] | None = set()
-            for branch in av[1]:
-                sub = _required_literals(branch.data)
-                if sub is None:
-                    found = None
-                else:
-                    if found is not None:
-                        found |= sub
-                lead = "".join(chr(a) for _, a in _leading(branch.data))
-                if leads is not None:
-                    leads.add(lead)
-            if prefix and leads is not None:
-                # "call(?:ed|ing)": the parser factored the prefix out; put it back.
-                candidates.append({prefix + lead for lead in leads})
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
-            found = _required_literals(av[2].data)
-        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
-            found = {chr(a) for _, a in av}
-            if prefix:
-                candidates.append({prefix + c for c in found})
-        if found:
-            candidates.append(found)
-    if run:
-        candidates.append({"".join(run)})
-    if not candidates:
-        return None
-    return max(
-        candidates,
-        key=lambda c: (min(_informative(x) for x in c), min(len(x) for x in c), -len(c)),
-    )
-
-
-def _leading(seq: Any) -> list[tuple[Any, int]]:
-    out = []
-    for op, av in seq:
-        if op is not _sre.LITERAL:
-            break
-        out.append((op, av))
-    return out
 
 
 def _rx(*alternatives: str) -> Gated:

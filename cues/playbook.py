@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import re._parser as _sre  # the stdlib's pattern parser: literals for the gates
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any, cast
 
 import yaml
 
+from cues.gates import required_literals
 from cues.types import AGENT_KINDS, CALLER_KINDS, CUE_KINDS, CueKind, Severity
 
 DEFAULT_PATH = Path(__file__).with_name("playbook.yaml")
@@ -60,7 +60,7 @@ class Rx:
 
     def __init__(self, pattern: re.Pattern[str], gated: bool = True) -> None:
         self.pattern = pattern
-        lits = required_literals(_sre.parse(pattern.pattern).data) if gated else None
+        lits = required_literals(pattern.pattern) if gated else None
         self.gate: tuple[str, ...] | None = (
             tuple(sorted({x.lower() for x in lits}, key=len)) if lits else None
         )
@@ -119,42 +119,6 @@ class LiteralIndex:
         if self._automaton is None:
             return None
         return frozenset(lit for _, lit in self._automaton.iter(text))
-
-
-def required_literals(seq: Any) -> set[str] | None:
-    """Literals one of which every match of the parsed sequence contains (None: unknown)."""
-    candidates: list[set[str]] = []
-    run: list[str] = []
-    for op, av in seq:
-        if op is _sre.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            candidates.append({"".join(run)})
-            run = []
-        found: set[str] | None = None
-        if op is _sre.SUBPATTERN:
-            found = required_literals(av[-1].data)
-        elif op is _sre.BRANCH:
-            found = set()
-            for branch in av[1]:
-                sub = required_literals(branch.data)
-                if sub is None:
-                    found = None
-                    break
-                found |= sub
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
-            found = required_literals(av[2].data)
-        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
-            found = {chr(a) for _, a in av}
-        if found:
-            candidates.append(found)
-    if run:
-        candidates.append({"".join(run)})
-    if not candidates:
-        return None
-    # the most selective set: longest shortest literal, then fewest literals
-    return max(candidates, key=lambda c: (min(len(x) for x in c), -len(c)))
 
 
 @dataclass(frozen=True, slots=True)
