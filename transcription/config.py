@@ -86,6 +86,12 @@ class TranscriptionConfig:
     condition_on_previous: bool = False
     partials: bool = True
     partial_interval_s: float = 1.0
+    #: speculative finals: once a speaker has been silent this long (at least the VAD's
+    #: ``pad_s``, so the audio is already the final's), the utterance is decoded as a
+    #: final ahead of time; reaching ``end_silence_s`` then emits that result at once,
+    #: speech resuming discards it. Skipped while the decoder is busy. ``None``: off.
+    #: (Off with ``condition_on_previous``: a discarded decode would poison the prompt.)
+    speculate_after_s: float | None = 0.2
     #: finals waiting beyond this many are still decoded (never dropped); partials are dropped
     max_pending_partials: int = 64
     vad: VadConfig = field(default_factory=VadConfig)
@@ -105,3 +111,6 @@ class TranscriptionConfig:
             raise ValueError("min_window_s must be within 1..30 s")
         if self.partial_interval_s < 0.2:
             raise ValueError("partial_interval_s must be >= 0.2")
+        spec = self.speculate_after_s
+        if spec is not None and spec <= 0.0:
+            raise ValueError("speculate_after_s must be > 0 (or None); >= end_silence_s is off")

@@ -10,6 +10,11 @@ Scheduling (the worker takes one batch at a time):
   cancels its channel's queued partial. While the decoder has been busy more
   than 60 % of the last 5 s, queued partials are dropped outright. Stale
   partials are the only thing ever dropped; finals never are.
+* speculative finals (a stream's utterance decoded before its end silence is
+  complete, see :mod:`transcription.stream`) queue with the finals, so they run
+  next; they are only accepted while :meth:`Decoder.can_speculate` (no final
+  queued or decoding, decoder not busy of late), so they never delay another call's
+  final, and a stream can :meth:`Decoder.cancel` one that is still queued.
 * nothing to do -> the worker sleeps on a condition variable: no CPU while
   nobody speaks.
 
@@ -44,6 +49,8 @@ log = logging.getLogger(__name__)
 #: last BUSY_WINDOW_S seconds: under load every cycle goes to finals
 PARTIAL_BUSY_LIMIT = 0.6
 BUSY_WINDOW_S = 5.0
+#: speculative finals only while the decoder was busy less than this share
+SPECULATE_BUSY_LIMIT = 0.5
 
 
 def build_engine(config: TranscriptionConfig) -> Engine:
@@ -90,6 +97,7 @@ class Decoder:
         self._releases: list[StreamKey] = []
         self._closing = False
         self._thread: threading.Thread | None = None
+        self._decoding_finals = False  # the worker is on a batch of finals
         self.busy_seconds = 0.0
         #: (end time, seconds) of recent decodes, for the busy fraction
         self._recent: deque[tuple[float, float]] = deque()
@@ -112,6 +120,28 @@ class Decoder:
     def queue_depth(self) -> int:
         with self._cond:
             return len(self._finals) + len(self._partials)
+
+    def can_speculate(self) -> bool:
+        """True when a speculative final would delay nobody: no final waiting or decoding
+        and the decoder busy less than :data:`SPECULATE_BUSY_LIMIT` of late."""
+        with self._cond:
+            if self._closing or self._finals or self._decoding_finals:
+                return False
+            return self.busy_fraction() <= SPECULATE_BUSY_LIMIT
+
+    def cancel(self, fut: asyncio.Future[DecodeResult | None]) -> bool:
+        """Withdraw a still queued final (a void speculative one): its future gets ``None``.
+
+        False when it is no longer queued (decoding or done: its result is just ignored).
+        """
+        with self._cond:
+            at = next((i for i, j in enumerate(self._finals) if j.future is fut), None)
+            if at is None:
+                return False
+            del self._finals[at]  # by position: _Job equality would compare audio
+        if not fut.done():
+            fut.set_result(None)
+        return True
 
     # -- submission (event loop side) -------------------------------------------------------
     def submit(self, request: DecodeRequest) -> asyncio.Future[DecodeResult | None]:
@@ -154,10 +184,12 @@ class Decoder:
                     for key in self._releases:
                         self.engine.release(key)
                     self._releases.clear()
+                self._decoding_finals = False
                 if self._finals:
                     n = min(len(self._finals), max(1, self.engine.max_batch))
                     batch = [self._finals.popleft() for _ in range(n)]
                     self.engine.backlog = len(self._finals)
+                    self._decoding_finals = True
                     return batch
                 if self._closing:
                     for job in self._partials.values():
@@ -185,7 +217,7 @@ class Decoder:
             self._decode(jobs)
 
     def busy_fraction(self) -> float:
-        """Share of the last :data:`BUSY_WINDOW_S` seconds spent decoding."""
+        """Share of the last :data:`BUSY_WINDOW_S` seconds spent decoding (hold ``_cond``)."""
         now = time.perf_counter()
         while self._recent and self._recent[0][0] < now - BUSY_WINDOW_S:
             self._recent.popleft()
@@ -207,7 +239,8 @@ class Decoder:
             self.stats.errors += 1
         elapsed = time.perf_counter() - t0
         self.busy_seconds += elapsed
-        self._recent.append((time.perf_counter(), elapsed))
+        with self._cond:  # busy_fraction() also runs on the event loop
+            self._recent.append((time.perf_counter(), elapsed))
         self.stats.decodes += 1
         self.stats.decode_seconds += elapsed
         for job, res in zip(jobs, results, strict=True):

@@ -56,6 +56,11 @@ class TranscriptionStats:
     dropped_chunks: int = 0
     fallbacks: int = 0
     errors: int = 0
+    #: speculative finals submitted / emitted as the final / discarded / not tried (busy)
+    speculative: int = 0
+    speculative_used: int = 0
+    speculative_discarded: int = 0
+    speculative_skipped: int = 0
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}

@@ -8,6 +8,14 @@ Ordering: finals are emitted in utterance order, each after its partials; a
 partial that comes back after its final is dropped. ``seq`` is dense per
 speaker: it is assigned when an utterance first produces text, so an utterance
 the model hears as nothing (a cough) leaves no gap.
+
+Speculative finals (``config.speculate_after_s``): after a short silence the
+endpointer hands over the utterance exactly as its final would be; if the
+decoder is idle it is decoded at once as a final. When the end silence
+completes, the final segment is checked against it (same start, same samples)
+and takes over its future: the result is emitted as soon as it exists, with no
+second decode. When speech resumes the speculative decode is cancelled (if still
+queued) or its result ignored. So a final's text never depends on speculation.
 """
 
 from __future__ import annotations
@@ -57,10 +65,15 @@ class StreamRecognizer:
         self.stats = stats
         self.closed = False
         self._decoder = decoder
+        # A discarded speculative decode would leave its text as the next prompt.
+        speculate = None if config.condition_on_previous else config.speculate_after_s
         self._endpointer = Endpointer(
             vad, config.vad,
             partial_interval_s=config.partial_interval_s if config.partials else None,
+            speculate_after_s=speculate,
         )
+        #: the standing speculative final: its segment and decode
+        self._spec: tuple[Segment, asyncio.Future[DecodeResult | None]] | None = None
         self._on_close = on_close
         self._inbox: deque[AudioChunk] = deque()
         self._backlog_s = 0.0
@@ -119,6 +132,7 @@ class StreamRecognizer:
             await self.flush()
         finally:
             self.closed = True
+            self._drop_spec()
             for task in (self._pump_task, self._emit_task):
                 if task is not None:
                     task.cancel()
@@ -166,6 +180,25 @@ class StreamRecognizer:
 
     def _handle(self, segments: list[Segment]) -> None:
         for seg in segments:
+            if seg.retract:
+                self._drop_spec()
+                continue
+            if seg.speculative:
+                self._speculate(seg)
+                continue
+            if seg.final and self._spec is not None:
+                spec, spec_fut = self._spec
+                if (
+                    spec.index == seg.index
+                    and spec.start == seg.start
+                    and np.array_equal(spec.audio, seg.audio)
+                ):
+                    self._spec = None
+                    self.stats.speculative_used += 1
+                    self.stats.speech_seconds += len(seg.audio) / 16000
+                    self._emit_queue.put_nowait((seg, spec_fut))
+                    continue
+                self._drop_spec()  # not the same audio: decode the final as usual
             if seg.final:
                 self.stats.speech_seconds += len(seg.audio) / 16000
             elif not self.config.partials:
@@ -176,6 +209,25 @@ class StreamRecognizer:
                 self._emit_queue.put_nowait((seg, fut))
             else:
                 fut.add_done_callback(functools.partial(self._on_partial, seg))
+
+    def _speculate(self, seg: Segment) -> None:
+        self._drop_spec()
+        if not self._decoder.can_speculate():
+            self.stats.speculative_skipped += 1
+            return
+        req = DecodeRequest(self.key, seg.index, seg.audio, seg.start, True)
+        self._spec = (seg, self._decoder.submit(req))
+        self.stats.speculative += 1
+
+    def _drop_spec(self) -> None:
+        if self._spec is None:
+            return
+        _, fut = self._spec
+        self._spec = None
+        self.stats.speculative_discarded += 1
+        self._decoder.cancel(fut)
+        # if it was already decoding, its result is simply never looked at
+        fut.add_done_callback(_consume)
 
     def _on_partial(self, seg: Segment, fut: asyncio.Future[DecodeResult | None]) -> None:
         if fut.cancelled() or fut.exception() is not None or self.closed:
@@ -216,3 +268,9 @@ class StreamRecognizer:
         self._out.put_nowait(
             Utterance(self.call_id, self.speaker, seq, res.text, start, end, final, words)
         )
+
+
+def _consume(fut: asyncio.Future[DecodeResult | None]) -> None:
+    """Retrieve a discarded future's outcome so asyncio never logs it as unhandled."""
+    if not fut.cancelled():
+        fut.exception()

@@ -96,12 +96,20 @@ class Segment:
     """Audio of one utterance (so far), ``start`` on the call clock.
 
     ``index`` numbers the speaker's utterances; a partial and its final share it.
+
+    Speculative finals (only from an :class:`Endpointer` given ``speculate_after_s``):
+    ``speculative`` (``final`` false) carries exactly the audio the final of
+    ``index`` will carry if no speech follows; ``retract`` (no audio) says speech
+    did follow (or the utterance was cut), so the last speculative segment of
+    ``index`` is void.
     """
 
     index: int
     audio: F32
     start: float
     final: bool
+    speculative: bool = False
+    retract: bool = False
 
     @property
     def end(self) -> float:
@@ -117,6 +125,11 @@ class Endpointer:
 
     Not thread-safe: the owner feeds it from one place at a time (inline when
     :meth:`needs_model` is false, else in the VAD worker).
+
+    ``speculate_after_s``: after this much silence (raised to ``pad_s`` if shorter)
+    emit a speculative segment. Why its audio is the final's: a close keeps the
+    utterance up to ``pad_s`` after its last speech window, and once the silence is
+    ``pad_s`` long more silence only adds windows that the close cuts off again.
     """
 
     def __init__(
@@ -125,10 +138,18 @@ class Endpointer:
         config: VadConfig | None = None,
         *,
         partial_interval_s: float | None = None,
+        speculate_after_s: float | None = None,
     ) -> None:
         self.vad = vad
         self.cfg = config or VadConfig()
         self.partial_interval_s = partial_interval_s
+        #: silent windows after which a speculative final is emitted (0: never)
+        self._spec_windows = 0
+        if speculate_after_s is not None:
+            n = max(int(np.ceil(speculate_after_s / WINDOW_S - 1e-9)), self._pad_windows())
+            end = int(np.ceil(self.cfg.end_silence_s / WINDOW_S - 1e-9))
+            self._spec_windows = n if n < end else 0
+        self._spec_open = False  # a speculative segment of the open utterance stands
         self._gate = _dbfs_to_rms(self.cfg.energy_gate_dbfs)
         self._h = np.zeros((1, 1, 128), np.float32)
         self._c = np.zeros((1, 1, 128), np.float32)
@@ -257,8 +278,10 @@ class Endpointer:
                 self._silent_windows = 0
                 self._speech_windows = 1
                 self._last_partial = 0
+                self._spec_open = False
                 self._pre.clear()
             return []
+        out: list[Segment] = []
         self._utt.append(window)
         self._utt_probs.append(prob)
         self._utt_rms.append(rms)
@@ -267,11 +290,23 @@ class Endpointer:
         else:
             self._silent_windows = 0
             self._speech_windows += 1
+            if self._spec_open:
+                out.append(self._retract())
         if self._silent_windows * WINDOW_S >= cfg.end_silence_s:
-            return self._close(final=True)
+            return out + self._close(final=True)
         if len(self._utt) * WINDOW_S >= cfg.max_utterance_s:
-            return self._split()
-        return []
+            if self._spec_open:
+                out.append(self._retract())
+            return out + self._split()
+        if self._spec_windows and self._silent_windows == self._spec_windows:
+            spec = self._cut(final=False, speculative=True)
+            self._spec_open = bool(spec)
+            out += spec
+        return out
+
+    def _retract(self) -> Segment:
+        self._spec_open = False
+        return Segment(self._index, np.zeros(0, np.float32), self._utt_start, False, retract=True)
 
     def _split(self) -> list[Segment]:
         """Cut an over-long utterance at its quietest window in the second half."""
@@ -291,19 +326,25 @@ class Endpointer:
         self._speech_windows = sum(p >= self.cfg.neg_threshold for p in self._utt_probs)
         return [seg]
 
-    def _close(self, final: bool) -> list[Segment]:
-        if not self._speaking:
-            return []
-        self._speaking = False
+    def _cut(self, *, final: bool, speculative: bool = False) -> list[Segment]:
+        """The utterance as a close would emit it now (``[]`` if too little speech)."""
         # Keep pad_s of the trailing silence, drop the rest.
         keep = len(self._utt) - max(0, self._silent_windows - self._pad_windows())
         utt = self._utt[:keep]
         enough = self._speech_windows * WINDOW_S >= self.cfg.min_speech_s
+        if not enough or not utt:
+            return []
+        return [Segment(self._index, np.concatenate(utt), self._utt_start, final, speculative)]
+
+    def _close(self, final: bool) -> list[Segment]:
+        if not self._speaking:
+            return []
+        self._speaking = False
+        self._spec_open = False
+        out = self._cut(final=final)
         self._pre = self._utt[-self._pad_windows() :]
         self._utt, self._utt_probs, self._utt_rms = [], [], []
         self._silent_windows = 0
-        if not enough or not utt:
-            return []
-        seg = Segment(self._index, np.concatenate(utt), self._utt_start, final)
-        self._index += 1
-        return [seg]
+        if out:
+            self._index += 1
+        return out
