@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -130,29 +130,12 @@ def rubric_from_json(d: list[dict[str, Any]] | None) -> Rubric | None:
 
 
 def evidence_to_json(e: Evidence) -> dict[str, Any]:
-    return {
-        "utterance_id": e.utterance_id,
-        "speaker": e.speaker,
-        "quote": e.quote,
-        "start": e.start,
-        "end": e.end,
-    }
+    return asdict(e)
 
 
 def cue_to_json(c: Cue) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "call_id": c.call_id,
-        "kind": c.kind,
-        "title": c.title,
-        "line": c.line,
-        "severity": c.severity,
-        "evidence": evidence_to_json(c.evidence),
-        "raised_at": c.raised_at,
-        "turn": c.turn,
-        "refreshed": c.refreshed,
-        "alert": c.alert,
-    }
+    """Every field of the contract type, evidence nested (the shapes are the contract)."""
+    return asdict(c)
 
 
 def utterance_to_json(u: Utterance) -> dict[str, Any]:
