@@ -350,6 +350,9 @@ class CallSession:
         if not utt.final:
             self.partials[utt.speaker] = utt
             return
+        if utt.revision:
+            self._on_revision(utt)
+            return
         self.partials.pop(utt.speaker, None)
         self.finals.append(utt)
         self.s.metrics.utterances.labels(utt.speaker).inc()
@@ -360,6 +363,17 @@ class CallSession:
             self._error("cue_engine", e)
             return
         self._apply(events)
+
+    def _on_revision(self, utt: Utterance) -> None:
+        """The recognizer's second pass re-heard a final: the record and the screens take
+        the better text. The cue engine does not see it again: cues were raised live on
+        the first final, and a card that appeared must not be taken back or repeated."""
+        for i, old in enumerate(self.finals):
+            if old.speaker == utt.speaker and old.seq == utt.seq:
+                self.finals[i] = utt
+                break
+        self.s.metrics.revisions.labels(utt.speaker).inc()
+        self.s.writer.submit(self.s.store.revise_utterance, utt)
 
     def _apply(self, events: Sequence[Any]) -> None:
         now = time.time()

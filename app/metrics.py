@@ -39,6 +39,12 @@ class Metrics:
         self.utterances = Counter(
             "heard_final_utterances", "Final utterances", ["speaker"], registry=r
         )
+        self.revisions = Counter(
+            "heard_revised_utterances",
+            "Final utterances re-heard by the recognizer's second pass",
+            ["speaker"],
+            registry=r,
+        )
         self.store_queue_depth = Gauge(
             "heard_store_queue_depth", "Writes waiting for the store writer", registry=r
         )

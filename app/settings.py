@@ -78,6 +78,7 @@ class TranscriptionSettings(BaseModel):
     min_window_s: float = _STT.min_window_s
     condition_on_previous: bool = _STT.condition_on_previous
     speculate_after_s: float | None = _STT.speculate_after_s
+    revise: bool = _STT.revise
     partials: bool = _STT.partials
     partial_interval_s: float = _STT.partial_interval_s
     max_pending_partials: int = _STT.max_pending_partials

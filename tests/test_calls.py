@@ -368,3 +368,26 @@ async def test_pipeline_error_log_names_type_place_and_call_but_no_transcript(
     assert by_type["RecognizerError"].error_msg == "stream leak/caller is closed"  # type: ignore[attr-defined]
     assert by_type["OSError"].error_msg == "Input/output error"  # type: ignore[attr-defined]
     assert "leak.wav" not in str(by_type["OSError"].__dict__)
+
+
+async def test_a_revision_replaces_the_line_everywhere_but_is_not_cued_again(
+    h: Harness,
+) -> None:
+    session = await h.calls.open("rv", "ann", "pcm")
+    sub = h.bus.subscribe(call_topic("rv"), maxsize=1000)
+    fake = h.stt.streams[("rv", "caller")]
+    first = fake.emit("I need to move my appointment", start=1.0, end=2.5)
+    await asyncio.sleep(0.05)
+    cues_before = dict(session.cues)
+    # the second pass heard it better; its words would raise urgent_risk if cued
+    fake.revise(first.seq, "I have chest pain right now", start=1.0, end=2.5)
+    await asyncio.sleep(0.05)
+    await h.writer.flush()
+    assert [u.text for u in session.finals] == ["I have chest pain right now"]
+    assert session.cues == cues_before  # cues come from the live first pass only
+    stored = h.store.transcript("rv")
+    assert [(u.seq, u.text) for u in stored] == [(first.seq, "I have chest pain right now")]
+    published = [e.utterance for e in drain(sub) if isinstance(e, UtteranceEvent)]
+    assert [(u.seq, u.revision) for u in published if u.final] == [(first.seq, 0), (first.seq, 1)]
+    assert h.metrics.revisions.labels("caller")._value.get() == 1
+    await session.end()

@@ -137,3 +137,46 @@ async def test_idle_decoder_sleeps_and_closes_cleanly() -> None:
     assert not thread.is_alive()
     with pytest.raises(RecognizerError, match="closed"):
         dec.submit(req("a", 1, True))
+
+
+async def test_background_work_waits_for_finals_and_partials_then_runs_when_idle() -> None:
+    engine = ScriptedEngine()
+    engine.gate.clear()
+    dec, _ = await started(engine)
+    first = dec.submit(req("a", 0, True))
+    await asyncio.sleep(0.05)  # the worker holds `first` at the gate
+    bg = dec.submit(req("r", -1, True), background=True)
+    fin = dec.submit(req("b", 0, True))
+    part = dec.submit(req("c", 0, False))
+    engine.gate.set()
+    await asyncio.gather(first, fin, part)
+    res = await asyncio.wait_for(bg, 5)
+    assert res is not None and res.text == "r:-1:1"
+    order = [b[0][0] for b in engine.batches]
+    assert order.index("r") > max(order.index("b"), order.index("c"))
+    await dec.aclose()
+
+
+async def test_background_work_waits_while_busy_unless_expedited() -> None:
+    engine = ScriptedEngine(delay=0.3, max_batch=1)
+    dec, _ = await started(engine)
+    # Keep the decoder busy well over half of its window: background must wait.
+    for i in range(10):
+        await dec.submit(req("busy", i, True))
+    bg = dec.submit(req("r", -1, True), background=True)
+    await asyncio.sleep(0.3)
+    assert not bg.done()
+    dec.expedite(("r", "caller"))
+    res = await asyncio.wait_for(bg, 5)
+    assert res is not None and res.text == "r:-1:1"
+    await dec.aclose()
+
+
+async def test_closing_resolves_queued_background_work_to_none() -> None:
+    engine = ScriptedEngine(delay=0.3, max_batch=1)
+    dec, _ = await started(engine)
+    for i in range(10):
+        await dec.submit(req("busy", i, True))
+    bg = dec.submit(req("r", -1, True), background=True)
+    await dec.aclose()
+    assert (await asyncio.wait_for(bg, 5)) is None

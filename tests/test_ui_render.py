@@ -3,6 +3,7 @@ in place, a partial is replaced by its final, and the supervisor board folds eve
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from app import render
@@ -102,6 +103,13 @@ def test_partial_then_final_replaces_the_line_by_id() -> None:
     assert final[0].attrs["data-final"] == "1"
     # a partial that was queued before the final must not step the screen back
     assert s.utterance(utt(0, "I had a scan", final=False)) == ""
+    # the recognizer's second pass re-heard the line: replaced in place, still final
+    better = replace(utt(0, "I had a CT scan last week."), revision=1)
+    revised = top_level(s.utterance(better))
+    assert revised[0].attrs["id"] == "utt-caller-0"
+    assert revised[0].attrs["hx-swap-oob"] == "true"
+    assert revised[0].attrs["data-final"] == "1"
+    assert revised[0].children[-1].text == "I had a CT scan last week."
 
 
 def test_snapshot_prefers_the_final_and_resets_what_the_browser_holds() -> None:

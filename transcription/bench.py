@@ -190,6 +190,7 @@ def _turn_latencies(call: LiveCall) -> tuple[list[float], int]:
             recv
             for utt, recv in call.finals
             if utt.speaker == turn.speaker
+            and utt.revision == 0  # the live answer; revisions come later by design
             and utt.start <= turn.end + 0.1
             and utt.end >= turn.end - 0.6
             and utt.end >= turn.start
@@ -202,9 +203,20 @@ def _turn_latencies(call: LiveCall) -> tuple[list[float], int]:
     return lat, missed
 
 
-def _call_texts(call: LiveCall) -> tuple[str, str]:
+def latest_finals(utts: Sequence[Utterance], *, first_pass: bool = False) -> list[Utterance]:
+    """Each utterance once, as last revised (or as first finalised), in time order."""
+    last: dict[str, Utterance] = {}
+    for u in utts:
+        if not u.final or (first_pass and u.revision):
+            continue
+        if u.id not in last or u.revision >= last[u.id].revision:
+            last[u.id] = u
+    return sorted(last.values(), key=lambda u: u.start)
+
+
+def _call_texts(call: LiveCall, *, first_pass: bool = False) -> tuple[str, str]:
     ref = " ".join(normalize(t.text) for t in sorted(call.rendered.turns, key=lambda t: t.start))
-    hyp_utts = sorted((u for u, _ in call.finals), key=lambda u: u.start)
+    hyp_utts = latest_finals([u for u, _ in call.finals], first_pass=first_pass)
     hyp = " ".join(normalize(u.text) for u in hyp_utts)
     return ref, hyp
 
@@ -276,6 +288,7 @@ async def run_live(
         lat += la
         missed += mi
     refs, hyps = zip(*(_call_texts(c) for c in calls), strict=True)
+    _, hyps_first = zip(*(_call_texts(c, first_pass=True) for c in calls), strict=True)
     if show:
         for c in calls[:1]:
             for t in c.rendered.turns:
@@ -293,6 +306,8 @@ async def run_live(
         "latency_p95_s": _percentile(lat, 95),
         "latency_max_s": round(max(lat), 3) if lat else None,
         "wer": round(_wer(refs, hyps), 4),
+        "wer_first_pass": round(_wer(refs, hyps_first), 4),
+        "revised_utterances": stats.revised_utterances - stats0.revised_utterances,
         "rtf": round(decode_s / audio_s, 4) if audio_s else None,
         "rtf_speech": round(decode_s / max(1e-9, stats.speech_seconds - stats0.speech_seconds), 4),
         "audio_seconds": round(audio_s, 1),
@@ -369,6 +384,7 @@ async def run_manifest(
     refs = [normalize(t) for _, t in clips]
     # streaming: a few clips at a time, pushed as fast as the VAD takes them
     hyps: list[str] = []
+    hyps_first: list[str] = []
     t0 = time.perf_counter()
     dec0 = service.stats().decode_seconds
     for i, wire in enumerate(wires):
@@ -393,11 +409,15 @@ async def run_manifest(
             await asyncio.sleep(0)
         await rec.aclose()
         await reader
-        hyps.append(normalize(" ".join(u.text for u in sorted(out, key=lambda u: u.start))))
+        hyps.append(normalize(" ".join(u.text for u in latest_finals(out))))
+        hyps_first.append(
+            normalize(" ".join(u.text for u in latest_finals(out, first_pass=True)))
+        )
     streaming_wall = time.perf_counter() - t0
     streaming_decode = service.stats().decode_seconds - dec0
     offline, offline_wall = await asyncio.to_thread(_offline, config, wires)
     s_wer, o_wer = _wer(refs, hyps), _wer(refs, offline)
+    f_wer = _wer(refs, hyps_first)
     audio_s = sum(len(w) for w in wires) / 8000
     return {
         "clips": len(clips),
@@ -405,6 +425,9 @@ async def run_manifest(
         "streaming_wer": round(s_wer, 4),
         "offline_wer": round(o_wer, 4),
         "ratio": round(s_wer / o_wer, 3) if o_wer else None,
+        # what the live path acted on, before the second pass revised it
+        "streaming_wer_first_pass": round(f_wer, 4),
+        "ratio_first_pass": round(f_wer / o_wer, 3) if o_wer else None,
         "streaming_decode_rtf": round(streaming_decode / audio_s, 4),
         "streaming_wall_s": round(streaming_wall, 1),
         "offline_rtf": round(offline_wall / audio_s, 4),
@@ -455,6 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speculate-after", type=float, default=0.2,
                    help="speculative finals after this much silence (s; default 0.2)")
     p.add_argument("--no-speculate", action="store_true", help="no speculative finals")
+    p.add_argument("--no-revise", action="store_true",
+                   help="no second pass (finals are never revised)")
     p.add_argument("--idle-calls", type=int, default=10)
     p.add_argument("--idle-seconds", type=float, default=10.0, help="0 skips the idle test")
     p.add_argument("--no-live", action="store_true", help="skip the synthesized calls")
@@ -482,6 +507,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         engine=args.engine, model=args.model, strategy=args.strategy, threads=args.threads,
         partials=not args.no_partials, min_window_s=args.min_window, vad=vad,
         speculate_after_s=None if args.no_speculate else args.speculate_after,
+        revise=not args.no_revise,
     )
     result: dict[str, Any] = {
         "engine": config.engine,

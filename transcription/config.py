@@ -92,6 +92,10 @@ class TranscriptionConfig:
     #: speech resuming discards it. Skipped while the decoder is busy. ``None``: off.
     #: (Off with ``condition_on_previous``: a discarded decode would poison the prompt.)
     speculate_after_s: float | None = 0.2
+    #: second pass: once a speaker pauses, their recent finals are decoded again
+    #: together as background work and changed ones re-emitted as revisions
+    #: (:mod:`transcription.revise`). Live finals and cues are unaffected.
+    revise: bool = True
     #: finals waiting beyond this many are still decoded (never dropped); partials are dropped
     max_pending_partials: int = 64
     vad: VadConfig = field(default_factory=VadConfig)

@@ -15,6 +15,11 @@ Scheduling (the worker takes one batch at a time):
   next; they are only accepted while :meth:`Decoder.can_speculate` (no final
   queued or decoding, decoder not busy of late), so they never delay another call's
   final, and a stream can :meth:`Decoder.cancel` one that is still queued.
+* background work (revisions: a stream's recent finals decoded again together, see
+  :mod:`transcription.stream`) runs last, only while the decoder was busy less than
+  :data:`BACKGROUND_BUSY_LIMIT` of late, so it never competes with a live final;
+  a stream that is flushing (its call ended) makes its own background jobs *due*,
+  and due jobs run right after the finals.
 * nothing to do -> the worker sleeps on a condition variable: no CPU while
   nobody speaks.
 
@@ -51,6 +56,10 @@ PARTIAL_BUSY_LIMIT = 0.6
 BUSY_WINDOW_S = 5.0
 #: speculative finals only while the decoder was busy less than this share
 SPECULATE_BUSY_LIMIT = 0.5
+#: background jobs (revisions) only while the decoder was busy less than this share
+BACKGROUND_BUSY_LIMIT = 0.5
+#: how often a worker holding background work re-checks the busy fraction
+BACKGROUND_POLL_S = 0.25
 
 
 def build_engine(config: TranscriptionConfig) -> Engine:
@@ -80,6 +89,8 @@ class _Job:
     future: asyncio.Future[DecodeResult | None]
     loop: asyncio.AbstractEventLoop
     queued_at: float
+    #: background job that no longer waits for an idle decoder
+    due: bool = False
 
 
 class Decoder:
@@ -94,6 +105,7 @@ class Decoder:
         self._cond = threading.Condition()
         self._finals: deque[_Job] = deque()
         self._partials: dict[StreamKey, _Job] = {}
+        self._background: deque[_Job] = deque()
         self._releases: list[StreamKey] = []
         self._closing = False
         self._thread: threading.Thread | None = None
@@ -119,7 +131,7 @@ class Decoder:
 
     def queue_depth(self) -> int:
         with self._cond:
-            return len(self._finals) + len(self._partials)
+            return len(self._finals) + len(self._partials) + len(self._background)
 
     def can_speculate(self) -> bool:
         """True when a speculative final would delay nobody: no final waiting or decoding
@@ -130,22 +142,32 @@ class Decoder:
             return self.busy_fraction() <= SPECULATE_BUSY_LIMIT
 
     def cancel(self, fut: asyncio.Future[DecodeResult | None]) -> bool:
-        """Withdraw a still queued final (a void speculative one): its future gets ``None``.
+        """Withdraw a still queued final or background job: its future gets ``None``.
 
         False when it is no longer queued (decoding or done: its result is just ignored).
         """
         with self._cond:
-            at = next((i for i, j in enumerate(self._finals) if j.future is fut), None)
-            if at is None:
+            for queue in (self._finals, self._background):
+                at = next((i for i, j in enumerate(queue) if j.future is fut), None)
+                if at is not None:
+                    del queue[at]  # by position: _Job equality would compare audio
+                    break
+            else:
                 return False
-            del self._finals[at]  # by position: _Job equality would compare audio
         if not fut.done():
             fut.set_result(None)
         return True
 
     # -- submission (event loop side) -------------------------------------------------------
-    def submit(self, request: DecodeRequest) -> asyncio.Future[DecodeResult | None]:
-        """Queue a request; the future gets the result, or ``None`` if a newer one superseded it."""
+    def submit(
+        self, request: DecodeRequest, *, background: bool = False
+    ) -> asyncio.Future[DecodeResult | None]:
+        """Queue a request; the future gets the result, or ``None`` if a newer one superseded it.
+
+        ``background`` (a final-quality decode nobody waits for live, e.g. a
+        revision): run only when the decoder is otherwise idle, or once the stream
+        calls :meth:`expedite` on it; ``None`` if the decoder closes first.
+        """
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[DecodeResult | None] = loop.create_future()
         job = _Job(request, fut, loop, time.perf_counter())
@@ -153,6 +175,10 @@ class Decoder:
         with self._cond:
             if self._closing:
                 raise RecognizerError("decoder is closed")
+            if background:
+                self._background.append(job)
+                self._cond.notify()
+                return fut
             old = self._partials.pop(request.key, None)
             if old is not None:
                 dropped.append(old)
@@ -169,6 +195,14 @@ class Decoder:
             if not d.future.done():
                 d.future.set_result(None)
         return fut
+
+    def expedite(self, key: StreamKey) -> None:
+        """The stream is flushing: its background jobs run right after the finals."""
+        with self._cond:
+            for job in self._background:
+                if job.request.key == key:
+                    job.due = True
+            self._cond.notify()
 
     def release(self, key: StreamKey) -> None:
         """A stream closed: let the engine drop its state (done on the worker thread)."""
@@ -192,10 +226,17 @@ class Decoder:
                     self._decoding_finals = True
                     return batch
                 if self._closing:
-                    for job in self._partials.values():
+                    for job in [*self._partials.values(), *self._background]:
                         job.loop.call_soon_threadsafe(_resolve, job.future, None)
                     self._partials.clear()
+                    self._background.clear()
                     return None
+                due = next((i for i, j in enumerate(self._background) if j.due), None)
+                if due is not None:
+                    job = self._background[due]
+                    del self._background[due]  # by position: _Job equality compares audio
+                    self.engine.backlog = 0
+                    return [job]
                 if self._partials and self.busy_fraction() > PARTIAL_BUSY_LIMIT:
                     # Saturated: a partial decode would only delay the next final.
                     for job in self._partials.values():
@@ -207,6 +248,13 @@ class Decoder:
                     keys = keys[: max(1, self.engine.max_batch)]
                     self.engine.backlog = 0
                     return [self._partials.pop(k) for k in keys]
+                if self._background:
+                    if self.busy_fraction() <= BACKGROUND_BUSY_LIMIT:
+                        self.engine.backlog = 0
+                        return [self._background.popleft()]
+                    # The busy share decays with time alone: look again shortly.
+                    self._cond.wait(BACKGROUND_POLL_S)
+                    continue
                 self._cond.wait()
 
     def _run(self) -> None:

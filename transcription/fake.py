@@ -151,6 +151,13 @@ class FakeRecognizer:
             self._seq += 1
         return utt
 
+    def revise(self, seq: int, text: str, *, start: float, end: float) -> Utterance:
+        """Emit a second-pass revision of final ``seq`` (as the real stream does)."""
+        utt = Utterance(self.call_id, self.speaker, seq, text, start, end, True,
+                        _words(text, start, end, self.confidence), revision=1)
+        self._deliver(utt)
+        return utt
+
     def _play(self, line: ScriptedUtterance) -> None:
         tokens = line.text.split()
         if self.partials and len(tokens) > 1:

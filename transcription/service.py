@@ -61,6 +61,12 @@ class TranscriptionStats:
     speculative_used: int = 0
     speculative_discarded: int = 0
     speculative_skipped: int = 0
+    #: second-pass revisions submitted / that changed at least one utterance /
+    #: utterances re-emitted / dropped (decoder closed, cut-short decode)
+    revisions: int = 0
+    revisions_changed: int = 0
+    revised_utterances: int = 0
+    revisions_dropped: int = 0
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}

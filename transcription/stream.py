@@ -9,6 +9,12 @@ partial that comes back after its final is dropped. ``seq`` is dense per
 speaker: it is assigned when an utterance first produces text, so an utterance
 the model hears as nothing (a cough) leaves no gap.
 
+Revisions (``config.revise``): every first-pass final is also handed to a
+:class:`~transcription.revise.Reviser`; when the speaker pauses, the group of
+their recent finals is decoded again as background work and the utterances it
+changed are emitted again with ``revision=1`` (same ``seq``). ``flush`` (and so
+``aclose``) waits for them, expediting them past the idle rule.
+
 Speculative finals (``config.speculate_after_s``): after a short silence the
 endpointer hands over the utterance exactly as its final would be; if the
 decoder is idle it is decoded at once as a final. When the end silence
@@ -33,6 +39,7 @@ from transcription.config import TranscriptionConfig
 from transcription.decoder import Decoder
 from transcription.engine import DecodeRequest, DecodeResult
 from transcription.errors import RecognizerError
+from transcription.revise import Reviser, RevisionJob, Said, revised
 from transcription.service import TranscriptionStats
 from transcription.types import AudioChunk, Speaker, Utterance
 from transcription.vad import Endpointer, Segment, SileroVad
@@ -87,6 +94,8 @@ class StreamRecognizer:
         self._next_seq = 0
         self._finalized = -1  # highest segment index whose final was emitted
         self._busy = False
+        self._reviser = Reviser() if config.revise else None
+        self._revisions: set[asyncio.Future[DecodeResult | None]] = set()
 
     # -- Recognizer -------------------------------------------------------------------------
     def push(self, chunk: AudioChunk) -> None:
@@ -98,6 +107,8 @@ class StreamRecognizer:
             )
         self.stats.audio_seconds_in += chunk.duration
         self._ensure_tasks()
+        if self._reviser is not None:
+            self._revise(self._reviser.audio(chunk))
         if not self._inbox and not self._busy and not self._endpointer.needs_model(chunk.pcm):
             # Silence under the energy gate: no model, no thread hop, no task switch.
             self._handle(self._endpointer.feed(chunk.pcm, chunk.start))
@@ -114,6 +125,11 @@ class StreamRecognizer:
         await self._drain_inbox()
         self._handle(self._endpointer.flush())
         await self._emit_queue.join()
+        if self._reviser is not None:
+            self._revise(self._reviser.take())
+            if self._revisions:
+                self._decoder.expedite(self.key)
+                await asyncio.gather(*self._revisions, return_exceptions=True)
 
     def __aiter__(self) -> AsyncIterator[Utterance]:
         return self._iterate()
@@ -259,6 +275,9 @@ class StreamRecognizer:
         if final:
             self._seq_of.pop(seg.index, None)
             self.stats.finals += 1
+            if self._reviser is not None and res.text:
+                for job in self._reviser.final(Said(seq, seg.start, seg.end, res.text)):
+                    self._revise(job)
         else:
             self.stats.partials += 1
         words = res.words
@@ -268,6 +287,36 @@ class StreamRecognizer:
         self._out.put_nowait(
             Utterance(self.call_id, self.speaker, seq, res.text, start, end, final, words)
         )
+
+
+    def _revise(self, job: RevisionJob | None) -> None:
+        if job is None or self.closed:
+            return
+        req = DecodeRequest(self.key, -1, job.audio, job.offset, True)
+        try:
+            fut = self._decoder.submit(req, background=True)
+        except RecognizerError:
+            self.stats.revisions_dropped += 1
+            return
+        self.stats.revisions += 1
+        self._revisions.add(fut)
+        fut.add_done_callback(functools.partial(self._on_revision, job))
+
+    def _on_revision(self, job: RevisionJob, fut: asyncio.Future[DecodeResult | None]) -> None:
+        self._revisions.discard(fut)
+        if fut.cancelled() or fut.exception() is not None or self.closed:
+            self.stats.revisions_dropped += 1
+            return
+        res = fut.result()
+        if res is None:
+            self.stats.revisions_dropped += 1
+            return
+        utts = revised(self.call_id, self.speaker, job, res.words)
+        if utts:
+            self.stats.revisions_changed += 1
+            self.stats.revised_utterances += len(utts)
+        for utt in utts:
+            self._out.put_nowait(utt)
 
 
 def _consume(fut: asyncio.Future[DecodeResult | None]) -> None:

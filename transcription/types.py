@@ -55,10 +55,18 @@ class Word:
 
 @dataclass(frozen=True, slots=True)
 class Utterance:
-    """What one speaker said, partial (may be replaced) or final (never replaced).
+    """What one speaker said: partial (a preview), final, or a revised final.
 
     ``seq`` numbers a speaker's utterances within a call; a partial and the final
     that replaces it share ``seq``, hence :attr:`id`.
+
+    ``revision`` is 0 for the first final, which is what the live path acts on
+    (cues are raised from it, within a second). A recognizer may later emit the
+    same ``id`` again, final with ``revision`` 1, 2, ...: a second pass that
+    decoded several of the speaker's utterances together once the speaker paused
+    (see :mod:`transcription.stream`). A revision replaces the text and words of
+    the stored and shown utterance; it never opens a new one and is never fed to
+    the cue engine again.
     """
 
     call_id: str
@@ -69,6 +77,7 @@ class Utterance:
     end: float
     final: bool
     words: tuple[Word, ...] = field(default=())
+    revision: int = 0
 
     @property
     def id(self) -> str:

@@ -237,6 +237,31 @@ class Store:
             if row is not None:
                 row.duration_s = max(row.duration_s, utt.end)
 
+    def revise_utterance(self, utt: Utterance) -> bool:
+        """Replace a stored final's text, words and times with its revision (second pass).
+
+        False (nothing written) when the utterance was never stored: a revision
+        never creates a line of its own.
+        """
+        if not utt.final or utt.revision < 1:
+            raise ValueError("only revisions of final utterances replace stored ones")
+        with self.session() as s:
+            row = s.scalar(
+                select(UtteranceRow).where(
+                    UtteranceRow.call_id == utt.call_id,
+                    UtteranceRow.speaker == utt.speaker,
+                    UtteranceRow.seq == utt.seq,
+                )
+            )
+            if row is None:
+                return False
+            row.text = utt.text
+            row.start = utt.start
+            row.end = utt.end
+            row.confidence = utt.confidence
+            row.words = words_to_json(utt.words)
+            return True
+
     def upsert_cue(
         self, cue: Cue, *, delivered_at: float | None = None, latency_s: float | None = None
     ) -> None:
