@@ -23,20 +23,24 @@ def chunk(start: float, seconds: float, level: float = 0.1) -> AudioChunk:
 
 
 def feed(rv: Reviser, start: float, end: float, step: float = 0.5) -> list[RevisionJob]:
+    """Audio from start to end, the speaker silent all along (as the stream reports it)."""
     jobs = []
     t = start
     while t < end - 1e-9:
-        job = rv.audio(chunk(t, step, level=t / 100))
+        rv.audio(chunk(t, step, level=t / 100))
+        t += step
+        job = rv.silent_until(t)
         if job is not None:
             jobs.append(job)
-        t += step
     return jobs
 
 
 def test_a_pause_after_two_finals_revises_them_together_with_the_audio_between() -> None:
     rv = Reviser()
-    assert feed(rv, 0.0, 4.0) == []
+    for k in range(8):  # audio up to 4 s while the speaker talks: no silence reported
+        rv.audio(chunk(k * 0.5, 0.5, level=k * 0.5 / 100))
     assert rv.final(Said(0, 0.5, 1.5, "hello there")) == []
+    assert rv.silent_until(2.0) is None  # a short pause: not yet
     assert rv.final(Said(1, 2.0, 3.5, "how are you")) == []
     jobs = feed(rv, 4.0, 3.5 + REVISE_GAP_S + 0.5)
     assert len(jobs) == 1
@@ -60,7 +64,8 @@ def test_a_lone_final_is_never_revised() -> None:
 
 def test_a_group_never_outgrows_the_window() -> None:
     rv = Reviser()
-    feed(rv, 0.0, 31.0)
+    for k in range(62):
+        rv.audio(chunk(k * 0.5, 0.5))
     jobs = []
     t = 0.0
     seq = 0

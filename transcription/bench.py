@@ -307,6 +307,7 @@ async def run_live(
         "latency_max_s": round(max(lat), 3) if lat else None,
         "wer": round(_wer(refs, hyps), 4),
         "wer_first_pass": round(_wer(refs, hyps_first), 4),
+        "revisions": stats.revisions - stats0.revisions,
         "revised_utterances": stats.revised_utterances - stats0.revised_utterances,
         "rtf": round(decode_s / audio_s, 4) if audio_s else None,
         "rtf_speech": round(decode_s / max(1e-9, stats.speech_seconds - stats0.speech_seconds), 4),

@@ -10,7 +10,8 @@ Decoding consecutive utterances together closes most of that gap (measured in
 0.133 one by one).
 
 So the first final stays what the live path acts on (cues within a second), and
-once the speaker yields the floor (:data:`REVISE_GAP_S` without a new final),
+once the speaker yields the floor (:data:`REVISE_GAP_S` of silence: no open
+utterance, no final still decoding),
 or their pending finals span :data:`REVISE_SPAN_S`, the continuous audio from
 the first to the last of them (pauses included, as an offline decoder hears
 it) is decoded once more as background work (:meth:`Decoder.submit`
@@ -82,13 +83,17 @@ class Reviser:
     def pending(self) -> tuple[Said, ...]:
         return tuple(self._pending)
 
-    def audio(self, chunk: AudioChunk) -> RevisionJob | None:
-        """Keep the chunk; a revision when the speaker has paused long enough."""
+    def audio(self, chunk: AudioChunk) -> None:
+        """Keep the chunk (the last :data:`KEEP_S` seconds are kept)."""
         self._ring.append(chunk)
         self._ring_s += chunk.duration
         while self._ring_s - self._ring[0].duration >= KEEP_S:
             self._ring_s -= self._ring.popleft().duration
-        if self._pending and chunk.end - self._pending[-1].end >= REVISE_GAP_S:
+
+    def silent_until(self, now: float) -> RevisionJob | None:
+        """The speaker has said nothing (no open utterance, no final in flight) up to
+        call time ``now``: the pending group's revision once that pause is long enough."""
+        if self._pending and now - self._pending[-1].end >= REVISE_GAP_S:
             return self.take()
         return None
 

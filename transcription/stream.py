@@ -95,6 +95,7 @@ class StreamRecognizer:
         self._finalized = -1  # highest segment index whose final was emitted
         self._busy = False
         self._reviser = Reviser() if config.revise else None
+        self._inflight = 0  # finals queued for emission, not yet emitted
         self._revisions: set[asyncio.Future[DecodeResult | None]] = set()
 
     # -- Recognizer -------------------------------------------------------------------------
@@ -108,10 +109,11 @@ class StreamRecognizer:
         self.stats.audio_seconds_in += chunk.duration
         self._ensure_tasks()
         if self._reviser is not None:
-            self._revise(self._reviser.audio(chunk))
+            self._reviser.audio(chunk)
         if not self._inbox and not self._busy and not self._endpointer.needs_model(chunk.pcm):
             # Silence under the energy gate: no model, no thread hop, no task switch.
             self._handle(self._endpointer.feed(chunk.pcm, chunk.start))
+            self._check_pause()
             return
         self._inbox.append(chunk)
         self._backlog_s += chunk.duration
@@ -187,6 +189,7 @@ class StreamRecognizer:
                 finally:
                     self._busy = False
                 self._handle(segments)
+            self._check_pause()
 
     def _feed_all(self, chunks: list[AudioChunk]) -> list[Segment]:
         out: list[Segment] = []
@@ -212,6 +215,7 @@ class StreamRecognizer:
                     self._spec = None
                     self.stats.speculative_used += 1
                     self.stats.speech_seconds += len(seg.audio) / 16000
+                    self._inflight += 1
                     self._emit_queue.put_nowait((seg, spec_fut))
                     continue
                 self._drop_spec()  # not the same audio: decode the final as usual
@@ -222,6 +226,7 @@ class StreamRecognizer:
             req = DecodeRequest(self.key, seg.index, seg.audio, seg.start, seg.final)
             fut = self._decoder.submit(req)
             if seg.final:
+                self._inflight += 1
                 self._emit_queue.put_nowait((seg, fut))
             else:
                 fut.add_done_callback(functools.partial(self._on_partial, seg))
@@ -265,7 +270,9 @@ class StreamRecognizer:
                 if res is not None and (res.text or seg.index in self._seq_of):
                     self._put(seg, res, final=True)
             finally:
+                self._inflight -= 1
                 self._emit_queue.task_done()
+                self._check_pause()
 
     def _put(self, seg: Segment, res: DecodeResult, *, final: bool) -> None:
         seq = self._seq_of.get(seg.index)
@@ -288,6 +295,12 @@ class StreamRecognizer:
             Utterance(self.call_id, self.speaker, seq, res.text, start, end, final, words)
         )
 
+
+    def _check_pause(self) -> None:
+        """Revise the speaker's pending finals once they have been silent long enough."""
+        if self._reviser is None or self._inflight or self._endpointer.speaking:
+            return
+        self._revise(self._reviser.silent_until(self._endpointer.clock))
 
     def _revise(self, job: RevisionJob | None) -> None:
         if job is None or self.closed:
