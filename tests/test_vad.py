@@ -7,10 +7,10 @@ import itertools
 import numpy as np
 import pytest
 
-from tests.speech import say, silence
+from tests.speech import phone_chunks, say, silence
 from transcription.config import VadConfig
 from transcription.types import SAMPLE_RATE
-from transcription.vad import Endpointer, Segment, SileroVad
+from transcription.vad import WINDOW_S, Endpointer, Segment, SileroVad
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +91,86 @@ def test_noise_alone_stays_quiet(vad: SileroVad) -> None:
     hiss = (rng.standard_normal(SAMPLE_RATE * 20) * 0.01).astype(np.float32)  # -40 dBFS
     ep = Endpointer(vad)
     assert [s for s in feed(ep, hiss) + ep.flush() if s.final] == []
+
+
+def _line_noise(seconds: float, dbfs: float, seed: int = 0) -> np.ndarray:
+    """White noise at ``dbfs`` RMS, 8 kHz: what an idle phone line carries (comfort noise)."""
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(int(8000 * seconds)) * 10 ** (dbfs / 20)).astype(np.float32)
+
+
+@pytest.mark.parametrize("dbfs", [-70.0, -65.0, -60.0])
+def test_comfort_noise_of_a_phone_line_stays_inline_and_never_runs_the_model(
+    vad: SileroVad, dbfs: float
+) -> None:
+    chunks = phone_chunks(_line_noise(10.0, dbfs))
+    gate = 10 ** (VadConfig().energy_gate_dbfs / 20)
+    # from -65 dBFS up the noise's peaks cross the gate: a peak test (as before) sent
+    # every chunk of such a line to the VAD thread
+    peak = max(float(np.max(np.abs(c.pcm))) for c in chunks)
+    assert (peak > gate) == (dbfs >= -65.0)
+    ep = Endpointer(vad)
+    before = vad.windows_scored
+    for c in chunks:
+        assert not ep.needs_model(c.pcm)
+        assert ep.feed(c.pcm, c.start) == []
+    assert ep.flush() == []
+    assert vad.windows_scored == before
+    assert ep.gated_windows == ep.windows > 300
+
+
+def test_needs_model_is_never_false_when_feeding_would_run_the_model(vad: SileroVad) -> None:
+    rng = np.random.default_rng(7)
+    ep = Endpointer(vad)
+    t = 0.0
+    for _ in range(600):
+        level = 10 ** (rng.uniform(-75.0, -45.0) / 20)
+        n = int(rng.integers(1, 1200))
+        pcm = (rng.standard_normal(n) * level).astype(np.float32)
+        if rng.random() < 0.1:  # a click in silence
+            pcm[int(rng.integers(0, n))] = 0.5
+        predicted = ep.needs_model(pcm)
+        before = vad.windows_scored
+        ep.feed(pcm, t)
+        t += n / SAMPLE_RATE
+        if not predicted:
+            assert vad.windows_scored == before
+
+
+def _slow_quiet(self: Endpointer, windows: np.ndarray) -> None:
+    """The per-window state machine the fast path of quiet windows stands for."""
+    rms = np.sqrt(np.mean(np.square(windows, dtype=np.float64), axis=1))
+    for w, r in zip(windows, rms, strict=True):
+        assert self._step(w, 0.0, float(r)) == []
+        assert self._clock is not None
+        self._clock += WINDOW_S
+
+
+def test_quiet_fast_path_matches_the_per_window_state_machine(
+    vad: SileroVad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = say("Hello, I need a refill on my prescription.", 8000)
+    b = say("Thank you very much.", 8000)
+    line = np.concatenate([silence(0.7, 8000), a, silence(1.3, 8000), b, silence(6.0, 8000), a])
+    audio = line + _line_noise(len(line) / 8000, -65.0, seed=3)[: len(line)]
+    chunks = phone_chunks(audio)
+
+    def run() -> tuple[list[Segment], Endpointer]:
+        ep = Endpointer(vad, partial_interval_s=1.0, speculate_after_s=0.2)
+        out: list[Segment] = []
+        for c in chunks:
+            out += ep.feed(c.pcm, c.start)
+        return out + ep.flush(), ep
+
+    fast, ep_fast = run()
+    monkeypatch.setattr(Endpointer, "_quiet", _slow_quiet)
+    slow, ep_slow = run()
+    assert len(fast) == len(slow) and sum(s.final for s in fast) >= 3
+    for x, y in zip(fast, slow, strict=True):
+        assert (x.index, x.start, x.final, x.speculative, x.retract) == (
+            y.index, y.start, y.final, y.speculative, y.retract
+        )
+        assert np.array_equal(x.audio, y.audio)
+    assert ep_fast.clock == ep_slow.clock
+    assert list(ep_fast._floor_blocks) == list(ep_slow._floor_blocks)
+    assert len(ep_fast._pre) == len(ep_slow._pre)

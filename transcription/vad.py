@@ -20,9 +20,13 @@ speaker's running noise floor (minimum statistics: the quietest window of the
 last ~5 s; speech has gaps between words, steady noise has none) also counts as
 speech; steady background noise raises the floor and stops counting within 5 s.
 
-Idle calls cost nothing: a window whose RMS is under ``energy_gate_dbfs`` counts
-as silence without running the model, and :meth:`Endpointer.needs_model` tells
-the caller whether a chunk can be processed inline (no thread hop) at all.
+Idle calls cost (almost) nothing: a window whose RMS is under ``energy_gate_dbfs``
+counts as silence without running the model, and :meth:`Endpointer.needs_model`
+tells the caller whether a chunk can be processed inline (no thread hop) at all.
+It checks the RMS of exactly the windows the chunk completes, so the comfort
+noise of a real phone line (-60..-70 dBFS, whose peaks cross the gate although no
+window's RMS does) stays inline like digital silence. While nobody speaks, gated windows
+skip the per-window state machine (:meth:`Endpointer._quiet`).
 """
 
 from __future__ import annotations
@@ -120,6 +124,11 @@ def _dbfs_to_rms(dbfs: float) -> float:
     return float(10 ** (dbfs / 20))
 
 
+def _window_rms(windows: F32) -> npt.NDArray[np.float64]:
+    """RMS of each row (n x WINDOW), in float64 so the gate decision is the same everywhere."""
+    return np.sqrt(np.mean(np.square(windows, dtype=np.float64), axis=1))
+
+
 class Endpointer:
     """Streaming endpointing for one speaker: audio in, partial/final :class:`Segment`s out.
 
@@ -151,6 +160,7 @@ class Endpointer:
             self._spec_windows = n if n < end else 0
         self._spec_open = False  # a speculative segment of the open utterance stands
         self._gate = _dbfs_to_rms(self.cfg.energy_gate_dbfs)
+        self._gate_db = 20.0 * float(np.log10(self._gate))  # what _loud computes at the gate
         self._h = np.zeros((1, 1, 128), np.float32)
         self._c = np.zeros((1, 1, 128), np.float32)
         self._context = np.zeros(CONTEXT, np.float32)
@@ -186,8 +196,20 @@ class Endpointer:
         return self._clock + len(self._pending) / SAMPLE_RATE
 
     def needs_model(self, pcm: F32) -> bool:
-        """False when every sample is under the energy gate: feeding is then pure numpy."""
-        return bool(len(pcm)) and float(np.max(np.abs(pcm))) >= self._gate
+        """False when feeding ``pcm`` next will not run the model: feeding is then pure numpy.
+
+        Checks exactly the windows that feeding would complete (the pending samples
+        plus ``pcm``) against the gate, as :meth:`feed` does; so digital silence and
+        line noise whose windows stay under the gate are both "no model", however
+        high their single peaks. (After a clock gap :meth:`feed` realigns its windows
+        to ``pcm``; the answer may then be wrong once, which only costs one inline
+        model call.)
+        """
+        n = (len(self._pending) + len(pcm)) // WINDOW
+        if n == 0:
+            return False
+        buf = np.concatenate([self._pending, np.asarray(pcm, np.float32)])
+        return bool((_window_rms(buf[: n * WINDOW].reshape(n, WINDOW)) >= self._gate).any())
 
     def feed(self, pcm: F32, start: float) -> list[Segment]:
         """Feed audio that starts at call time ``start``; returns segments closed or due.
@@ -210,7 +232,7 @@ class Endpointer:
         if n == 0:
             return out
         windows = buf[: n * WINDOW].reshape(n, WINDOW)
-        rms = np.sqrt(np.mean(np.square(windows, dtype=np.float64), axis=1))
+        rms = _window_rms(windows)
         live = rms >= self._gate
         probs = np.zeros(n, np.float32)
         if live.any():
@@ -225,6 +247,9 @@ class Endpointer:
         self._context = windows[-1, -CONTEXT:].copy()
         self.windows += n
         self.gated_windows += int((~live).sum())
+        if not self._speaking and not live.any():
+            self._quiet(windows)
+            return out
         for i in range(n):
             out += self._step(windows[i], float(probs[i]), float(rms[i]))
             self._clock += WINDOW_S
@@ -242,6 +267,26 @@ class Endpointer:
         return self._close(final=True)
 
     # -- internals --------------------------------------------------------------------------
+    def _quiet(self, windows: F32) -> None:
+        """What :meth:`_step` does for gated windows while nobody speaks, without the loop.
+
+        Such a window scores 0, is never loud, and enters the noise floor at the gate
+        level; it only joins the pre-roll. Idle calls take this path for every chunk.
+        """
+        keep = self._pad_windows() + 1
+        self._pre.extend(windows[-keep:])
+        del self._pre[:-keep]
+        if self.cfg.energy_assist_db > 0:
+            for _ in range(len(windows)):
+                self._block_min = min(self._block_min, self._gate_db)
+                self._block_n += 1
+                if self._block_n == FLOOR_BLOCK:
+                    self._floor_blocks.append(self._block_min)
+                    self._block_min, self._block_n = np.inf, 0
+        assert self._clock is not None
+        for _ in range(len(windows)):  # the same float sums as one window at a time
+            self._clock += WINDOW_S
+
     def _pad_windows(self) -> int:
         return max(1, round(self.cfg.pad_s / WINDOW_S))
 
