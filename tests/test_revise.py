@@ -128,3 +128,38 @@ def test_revised_emits_only_changed_utterances_with_their_seq() -> None:
 def test_a_cut_short_second_pass_is_dropped() -> None:
     words = (Word("I", 0.0, 0.2, 0.9), Word("need", 0.2, 0.4, 0.9))
     assert revised("c", "caller", _job(), words) == []
+
+
+def test_audio_a_pending_group_needs_is_kept_and_a_group_without_its_start_is_skipped() -> None:
+    rv = Reviser()
+    for k in range(20):
+        rv.audio(chunk(k * 0.5, 0.5))
+    rv.final(Said(0, 1.0, 2.0, "one two"))
+    rv.final(Said(1, 2.5, 3.5, "three four"))
+    rv.keep_from(9.0)  # the stream says: only the last second is needed ... but the group
+    job = rv.take()
+    assert job is not None and job.offset == 1.0 - EDGE_S
+    rv.keep_from(9.0)  # nothing pending now: the old audio goes
+    rv.final(Said(2, 1.0, 2.0, "five six"))
+    rv.final(Said(3, 9.2, 9.8, "seven"))
+    assert rv.take() is None and rv.missed == 1
+
+
+def test_a_second_pass_may_correct_words_but_not_drop_or_loop_them() -> None:
+    group = (Said(0, 0.0, 2.0, "a gold ring will please most any girl"),
+             Said(1, 2.5, 4.0, "the long journey home"))
+    job = RevisionJob(group, np.zeros(SAMPLE_RATE * 4, np.float32), 0.0)
+
+    def w(text: str, start: float, end: float) -> tuple[Word, ...]:
+        toks = text.split()
+        step = (end - start) / len(toks)
+        return tuple(Word(t, start + i * step, start + (i + 1) * step, 0.9)
+                     for i, t in enumerate(toks))
+
+    # the first utterance lost most of its words: kept as it was; the second is fixed
+    said = w("and a girl will please", 1.0, 2.0) + w("the long journey hom", 2.6, 4.0)
+    out = revised("c", "caller", job, said)
+    assert [(u.seq, u.text) for u in out] == [(1, "the long journey hom")]
+    # a loop is never taken, even if it has enough words
+    loop = w("five " * 30, 0.0, 2.0) + w("the long journey home", 2.6, 4.0)
+    assert revised("c", "caller", job, loop) == []

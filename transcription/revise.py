@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from transcription.textnorm import normalize
 from transcription.types import SAMPLE_RATE, AudioChunk, Speaker, Utterance, Word
+from transcription.whisper import Guards, suspicious_text
 
 #: the speaker has not produced a final for this long: their turn is over, revise it
 REVISE_GAP_S = 1.5
@@ -43,13 +44,21 @@ REVISE_GAP_S = 1.5
 REVISE_SPAN_S = 18.0
 #: a revision window never exceeds this (Whisper's window is 30 s)
 REVISE_MAX_S = 27.0
-#: audio kept per stream for revisions
+#: audio kept per stream for revisions, behind the endpointer (more while a pending
+#: group or a final still decoding needs it, up to HARD_KEEP_S)
 KEEP_S = 32.0
+HARD_KEEP_S = 120.0
 #: audio taken before the first and after the last utterance of a group
 EDGE_S = 0.25
 #: a revision with fewer words than this share of the first pass's is a truncated
-#: decode, not a better one: dropped
+#: decode, not a better one: dropped. Per utterance, a revision may not shrink it below
+#: UTT_MIN_SHARE of its words nor grow it past UTT_MAX_SHARE (+ UTT_SLACK): Whisper
+#: in a long window sometimes skips a sentence or loops, where the first pass, one
+#: utterance at a time, did not; so the second pass may correct words, not drop them.
 MIN_WORD_SHARE = 0.6
+UTT_MIN_SHARE = 0.7
+UTT_MAX_SHARE = 1.5
+UTT_SLACK = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +87,26 @@ class Reviser:
         self._ring: deque[AudioChunk] = deque()
         self._ring_s = 0.0
         self._pending: list[Said] = []
+        #: groups not revised because their audio was no longer kept
+        self.missed = 0
 
     @property
     def pending(self) -> tuple[Said, ...]:
         return tuple(self._pending)
 
     def audio(self, chunk: AudioChunk) -> None:
-        """Keep the chunk (the last :data:`KEEP_S` seconds are kept)."""
+        """Keep the chunk (until :meth:`keep_from` lets it go; never over HARD_KEEP_S)."""
         self._ring.append(chunk)
         self._ring_s += chunk.duration
-        while self._ring_s - self._ring[0].duration >= KEEP_S:
+        while self._ring_s - self._ring[0].duration >= HARD_KEEP_S:
+            self._ring_s -= self._ring.popleft().duration
+
+    def keep_from(self, t: float) -> None:
+        """Audio ending before call time ``t`` is no longer needed (pending finals keep
+        theirs whatever ``t`` says)."""
+        if self._pending:
+            t = min(t, self._pending[0].start - EDGE_S)
+        while self._ring and self._ring[0].end < t:
             self._ring_s -= self._ring.popleft().duration
 
     def silent_until(self, now: float) -> RevisionJob | None:
@@ -114,6 +133,9 @@ class Reviser:
             return None
         t0 = group[0].start - EDGE_S
         t1 = group[-1].end + EDGE_S
+        if not self._ring or self._ring[0].start > group[0].start:
+            self.missed += 1  # its beginning is gone: a revision would lose words
+            return None
         audio, t0 = self._between(t0, t1)
         if len(audio) < SAMPLE_RATE // 2:
             return None
@@ -162,15 +184,19 @@ def revised(
     """The utterances of ``job`` whose text the second pass changed (pure).
 
     Nothing when the second pass heard clearly less than the first (a decode cut
-    short); an utterance that got no words keeps its first-pass text.
+    short) or looped; an utterance whose word count the second pass changed a lot
+    keeps its first-pass text.
     """
     first = sum(len(s.text.split()) for s in job.group)
     if len(words) < MIN_WORD_SHARE * first:
         return []
+    if suspicious_text(" ".join(w.text for w in words), len(job.audio) / SAMPLE_RATE, Guards()):
+        return []
     out = []
     buckets = split_words(words, [(s.start, s.end) for s in job.group])
     for said, ws in zip(job.group, buckets, strict=True):
-        if not ws:
+        n = len(said.text.split())
+        if not ws or not UTT_MIN_SHARE * n <= len(ws) <= UTT_MAX_SHARE * n + UTT_SLACK:
             continue
         text = " ".join(w.text for w in ws)
         if normalize(text) == normalize(said.text):

@@ -39,7 +39,7 @@ from transcription.config import TranscriptionConfig
 from transcription.decoder import Decoder
 from transcription.engine import DecodeRequest, DecodeResult
 from transcription.errors import RecognizerError
-from transcription.revise import Reviser, RevisionJob, Said, revised
+from transcription.revise import EDGE_S, KEEP_S, Reviser, RevisionJob, Said, revised
 from transcription.service import TranscriptionStats
 from transcription.types import AudioChunk, Speaker, Utterance
 from transcription.vad import Endpointer, Segment, SileroVad
@@ -95,7 +95,8 @@ class StreamRecognizer:
         self._finalized = -1  # highest segment index whose final was emitted
         self._busy = False
         self._reviser = Reviser() if config.revise else None
-        self._inflight = 0  # finals queued for emission, not yet emitted
+        #: call time where each final queued for emission (not yet emitted) starts
+        self._inflight: deque[float] = deque()
         self._revisions: set[asyncio.Future[DecodeResult | None]] = set()
 
     # -- Recognizer -------------------------------------------------------------------------
@@ -151,6 +152,8 @@ class StreamRecognizer:
         finally:
             self.closed = True
             self._drop_spec()
+            if self._reviser is not None:
+                self.stats.revisions_dropped += self._reviser.missed
             for task in (self._pump_task, self._emit_task):
                 if task is not None:
                     task.cancel()
@@ -215,7 +218,7 @@ class StreamRecognizer:
                     self._spec = None
                     self.stats.speculative_used += 1
                     self.stats.speech_seconds += len(seg.audio) / 16000
-                    self._inflight += 1
+                    self._inflight.append(seg.start)
                     self._emit_queue.put_nowait((seg, spec_fut))
                     continue
                 self._drop_spec()  # not the same audio: decode the final as usual
@@ -226,7 +229,7 @@ class StreamRecognizer:
             req = DecodeRequest(self.key, seg.index, seg.audio, seg.start, seg.final)
             fut = self._decoder.submit(req)
             if seg.final:
-                self._inflight += 1
+                self._inflight.append(seg.start)
                 self._emit_queue.put_nowait((seg, fut))
             else:
                 fut.add_done_callback(functools.partial(self._on_partial, seg))
@@ -270,7 +273,7 @@ class StreamRecognizer:
                 if res is not None and (res.text or seg.index in self._seq_of):
                     self._put(seg, res, final=True)
             finally:
-                self._inflight -= 1
+                self._inflight.popleft()
                 self._emit_queue.task_done()
                 self._check_pause()
 
@@ -298,9 +301,16 @@ class StreamRecognizer:
 
     def _check_pause(self) -> None:
         """Revise the speaker's pending finals once they have been silent long enough."""
-        if self._reviser is None or self._inflight or self._endpointer.speaking:
+        if self._reviser is None:
             return
-        self._revise(self._reviser.silent_until(self._endpointer.clock))
+        clock = self._endpointer.clock
+        keep = clock - KEEP_S
+        if self._inflight:
+            keep = min(keep, self._inflight[0] - EDGE_S)
+        self._reviser.keep_from(keep)
+        if self._inflight or self._endpointer.speaking:
+            return
+        self._revise(self._reviser.silent_until(clock))
 
     def _revise(self, job: RevisionJob | None) -> None:
         if job is None or self.closed:
