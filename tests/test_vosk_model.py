@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from tests.speech import phone_chunks, say, silence
 from transcription.config import TranscriptionConfig
-from transcription.engine import DecodeRequest, StreamKey
+from transcription.engine import DecodeRequest, DecodeResult, StreamKey
 from transcription.errors import ModelLoadError
 from transcription.service import TranscriptionService
 from transcription.types import Utterance
@@ -85,3 +86,37 @@ def test_vosk_bad_model_dirs(tmp_path: Path) -> None:
     (broken / "am" / "final.mdl").write_bytes(b"garbage")
     with pytest.raises(ModelLoadError, match="cannot load"):
         VoskEngine(broken)
+
+
+def test_vosk_batch_decodes_streams_in_parallel_each_stream_in_order(
+    model_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = np.concatenate([silence(0.2), say("Please refill my inhaler.")])
+    b = np.concatenate([silence(0.2), say("My date of birth is March fourth.")])
+    half = len(a) // 2
+    batch = [
+        DecodeRequest(("c1", "caller"), 0, a[:half], 0.0, False),  # one stream, in order:
+        DecodeRequest(("c1", "caller"), 0, a, 0.0, True),  # the partial, then its final
+        DecodeRequest(("c2", "agent"), 3, b, 7.0, True),
+        DecodeRequest(("c3", "caller"), 1, a, 2.0, True),
+    ]
+    engine = VoskEngine(model_dir, threads=2)
+    seen: list[tuple[str, bool, int, str]] = []
+    one = engine._one
+
+    def spy(req: DecodeRequest) -> DecodeResult:
+        fed = engine._open[req.key].fed if req.key in engine._open else 0
+        seen.append((req.key[0], req.final, fed, threading.current_thread().name))
+        return one(req)
+
+    monkeypatch.setattr(engine, "_one", spy)
+    out = engine.decode(batch)
+    assert len(out) == 4 and all(r.text and r.words for r in out[1:])
+    assert out[2].words[0].start >= 7.0 and out[3].words[0].start >= 2.0
+    c1 = [x for x in seen if x[0] == "c1"]
+    # the final continued the partial's recognizer (audio fed once) on the same thread
+    assert [(f, fed) for _, f, fed, _ in c1] == [(False, 0), (True, half)]
+    assert c1[0][3] == c1[1][3]
+    assert len({x[3] for x in seen}) == 2  # two worker threads
+    assert not engine._open  # finals leave no state behind
+    assert engine.incremental
