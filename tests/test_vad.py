@@ -146,7 +146,7 @@ def _slow_quiet(self: Endpointer, windows: np.ndarray) -> None:
         self._clock += WINDOW_S
 
 
-def test_quiet_fast_path_matches_the_per_window_state_machine(
+def test_quiet_fast_paths_match_the_per_window_state_machine(
     vad: SileroVad, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a = say("Hello, I need a refill on my prescription.", 8000)
@@ -164,6 +164,7 @@ def test_quiet_fast_path_matches_the_per_window_state_machine(
 
     fast, ep_fast = run()
     monkeypatch.setattr(Endpointer, "_quiet", _slow_quiet)
+    monkeypatch.setattr(Endpointer, "_surely_gated", lambda self, samples: False)
     slow, ep_slow = run()
     assert len(fast) == len(slow) and sum(s.final for s in fast) >= 3
     for x, y in zip(fast, slow, strict=True):
@@ -172,5 +173,7 @@ def test_quiet_fast_path_matches_the_per_window_state_machine(
         )
         assert np.array_equal(x.audio, y.audio)
     assert ep_fast.clock == ep_slow.clock
+    assert (ep_fast.windows, ep_fast.gated_windows) == (ep_slow.windows, ep_slow.gated_windows)
+    assert np.array_equal(ep_fast._h, ep_slow._h) and np.array_equal(ep_fast._c, ep_slow._c)
     assert list(ep_fast._floor_blocks) == list(ep_slow._floor_blocks)
     assert len(ep_fast._pre) == len(ep_slow._pre)

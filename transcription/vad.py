@@ -161,6 +161,7 @@ class Endpointer:
         self._spec_open = False  # a speculative segment of the open utterance stands
         self._gate = _dbfs_to_rms(self.cfg.energy_gate_dbfs)
         self._gate_db = 20.0 * float(np.log10(self._gate))  # what _loud computes at the gate
+        self._quiet_energy = self._gate * self._gate * WINDOW * 0.99
         self._h = np.zeros((1, 1, 128), np.float32)
         self._c = np.zeros((1, 1, 128), np.float32)
         self._context = np.zeros(CONTEXT, np.float32)
@@ -209,6 +210,8 @@ class Endpointer:
         if n == 0:
             return False
         buf = np.concatenate([self._pending, np.asarray(pcm, np.float32)])
+        if self._surely_gated(buf):  # the common idle case, 4x cheaper than per window
+            return False
         return bool((_window_rms(buf[: n * WINDOW].reshape(n, WINDOW)) >= self._gate).any())
 
     def feed(self, pcm: F32, start: float) -> list[Segment]:
@@ -232,6 +235,15 @@ class Endpointer:
         if n == 0:
             return out
         windows = buf[: n * WINDOW].reshape(n, WINDOW)
+        if not self._speaking and self._surely_gated(buf[: n * WINDOW]):
+            # Idle line: all of it together has less energy than one window at the gate.
+            self._h[:] = 0.0
+            self._c[:] = 0.0
+            self._context = windows[-1, -CONTEXT:].copy()
+            self.windows += n
+            self.gated_windows += n
+            self._quiet(windows)
+            return out
         rms = _window_rms(windows)
         live = rms >= self._gate
         probs = np.zeros(n, np.float32)
@@ -267,6 +279,11 @@ class Endpointer:
         return self._close(final=True)
 
     # -- internals --------------------------------------------------------------------------
+    def _surely_gated(self, samples: F32) -> bool:
+        """True when no window within ``samples`` can reach the gate: their total energy
+        is under one window's worth at the gate (with a margin for float32 sums)."""
+        return float(np.dot(samples, samples)) < self._quiet_energy
+
     def _quiet(self, windows: F32) -> None:
         """What :meth:`_step` does for gated windows while nobody speaks, without the loop.
 
