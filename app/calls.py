@@ -499,15 +499,7 @@ class CallSession:
     async def _finish(self, state: CallState, reason: str) -> None:
         if self._grace is not None and self._grace is not asyncio.current_task():
             self._grace.cancel()
-        await self._flush_all()
-        for rec in self._recognizers.values():
-            with contextlib.suppress(Exception):
-                await rec.aclose()
-        readers = list(self._readers.values())
-        if readers:
-            _done, pending = await asyncio.wait(readers, timeout=DRAIN_TIMEOUT_S)
-            for t in pending:
-                t.cancel()
+        await self._flush_all()  # every first-pass final is in and cued
         try:
             self._apply(self.engine.end_call())
         except Exception as e:
@@ -517,6 +509,16 @@ class CallSession:
             self.rubric = self.engine.rubric()
         except Exception as e:
             self._error("rubric", e)
+        # Closing waits for the recognizers' second pass (revised lines for the record);
+        # the agent's end-of-call cues above did not.
+        for rec in self._recognizers.values():
+            with contextlib.suppress(Exception):
+                await rec.aclose()
+        readers = list(self._readers.values())
+        if readers:
+            _done, pending = await asyncio.wait(readers, timeout=DRAIN_TIMEOUT_S)
+            for t in pending:
+                t.cancel()
         self.state = state
         st = self.s.store
         self.s.writer.submit(st.set_rubric, self.call_id, self.rubric, heavy=heavy)

@@ -79,6 +79,7 @@ class TranscriptionSettings(BaseModel):
     condition_on_previous: bool = _STT.condition_on_previous
     speculate_after_s: float | None = _STT.speculate_after_s
     revise: bool = _STT.revise
+    shed_busy: float | None = _STT.shed_busy
     partials: bool = _STT.partials
     partial_interval_s: float = _STT.partial_interval_s
     max_pending_partials: int = _STT.max_pending_partials

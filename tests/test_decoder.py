@@ -180,3 +180,29 @@ async def test_closing_resolves_queued_background_work_to_none() -> None:
     bg = dec.submit(req("r", -1, True), background=True)
     await dec.aclose()
     assert (await asyncio.wait_for(bg, 5)) is None
+
+
+async def test_a_busy_decoder_tells_the_engine_it_is_behind() -> None:
+    class Recorder(ScriptedEngine):
+        seen: list[int]
+
+        def decode(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+            self.seen.append(self.backlog)
+            return super().decode(requests)
+
+    engine = Recorder(delay=0.3, max_batch=1)
+    engine.seen = []
+    dec, _ = await started(engine)
+    for i in range(12):  # one final at a time: nothing ever queues behind it
+        await dec.submit(req("a", i, True))
+    assert engine.seen[0] == 0  # idle at first: full quality
+    assert engine.seen[-1] == 2  # busy ~100 % of late: shed as if two finals waited
+    await dec.aclose()
+    engine2 = Recorder(delay=0.3, max_batch=1)
+    engine2.seen = []
+    dec2 = Decoder(engine2, TranscriptionConfig(shed_busy=None), TranscriptionStats())
+    dec2.start()
+    for i in range(12):
+        await dec2.submit(req("a", i, True))
+    assert set(engine2.seen) == {0}
+    await dec2.aclose()

@@ -156,10 +156,23 @@ def test_a_second_pass_may_correct_words_but_not_drop_or_loop_them() -> None:
         return tuple(Word(t, start + i * step, start + (i + 1) * step, 0.9)
                      for i, t in enumerate(toks))
 
-    # the first utterance lost most of its words: kept as it was; the second is fixed
-    said = w("and a girl will please", 1.0, 2.0) + w("the long journey hom", 2.6, 4.0)
-    out = revised("c", "caller", job, said)
-    assert [(u.seq, u.text) for u in out] == [(1, "the long journey hom")]
+    fixed = w("the long journey hom", 2.6, 4.0)
+    assert [(u.seq, u.text) for u in revised("c", "caller", job, w(group[0].text, 0.0, 2.0) + fixed)
+            ] == [(1, "the long journey hom")]
+    # the first utterance lost most of its words: the whole revision is refused (a
+    # partly trusted one would move words between lines)
+    assert revised("c", "caller", job, w("and a girl will please", 1.0, 2.0) + fixed) == []
     # a loop is never taken, even if it has enough words
     loop = w("five " * 30, 0.0, 2.0) + w("the long journey home", 2.6, 4.0)
     assert revised("c", "caller", job, loop) == []
+
+
+def test_a_revision_that_no_longer_reaches_the_end_of_what_was_said_is_refused() -> None:
+    group = (Said(0, 0.0, 2.0, "alright they had an old fax number", 0.1, 1.9),
+             Said(1, 2.5, 6.0, "if you don't hear call me directly extension three ten", 2.6, 5.9))
+    job = RevisionJob(group, np.zeros(SAMPLE_RATE * 6, np.float32), 0.0)
+    first = tuple(Word(t, 0.1 + 0.25 * i, 0.3 + 0.25 * i, 0.9)
+                  for i, t in enumerate(["alright,", "they", "had", "an", "old", "fax", "number."]))
+    cut = tuple(Word(t, 2.6 + 0.3 * i, 2.8 + 0.3 * i, 0.9)  # ends at 4.6, not 5.9
+                for i, t in enumerate(["if", "you", "don't", "hear,", "call", "me", "directly."]))
+    assert revised("c", "caller", job, first + cut) == []

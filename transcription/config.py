@@ -92,6 +92,12 @@ class TranscriptionConfig:
     #: speech resuming discards it. Skipped while the decoder is busy. ``None``: off.
     #: (Off with ``condition_on_previous``: a discarded decode would poison the prompt.)
     speculate_after_s: float | None = 0.2
+    #: while the shared decoder has been busy more than this share of the last 5 s,
+    #: finals are decoded more cheaply (Whisper: a 10 s shortest window instead of
+    #: 20 s: ~0.27 vs ~0.39 s per final on 2 cores) so that many calls at once stay
+    #: within the latency budget; the second pass restores accuracy where it can.
+    #: ``None``: never shed for load (only for finals actually queued).
+    shed_busy: float | None = 0.4
     #: second pass: once a speaker pauses, their recent finals are decoded again
     #: together as background work and changed ones re-emitted as revisions
     #: (:mod:`transcription.revise`). Live finals and cues are unaffected.
@@ -115,6 +121,8 @@ class TranscriptionConfig:
             raise ValueError("min_window_s must be within 1..30 s")
         if self.partial_interval_s < 0.2:
             raise ValueError("partial_interval_s must be >= 0.2")
+        if self.shed_busy is not None and not 0.0 <= self.shed_busy <= 1.0:
+            raise ValueError("shed_busy must be within 0..1 (or None)")
         spec = self.speculate_after_s
         if spec is not None and spec <= 0.0:
             raise ValueError("speculate_after_s must be > 0 (or None); >= end_silence_s is off")

@@ -58,6 +58,9 @@ BUSY_WINDOW_S = 5.0
 SPECULATE_BUSY_LIMIT = 0.5
 #: background jobs (revisions) only while the decoder was busy less than this share
 BACKGROUND_BUSY_LIMIT = 0.5
+#: while the decoder was busy more than config.shed_busy of late, finals are decoded as
+#: if this many more waited (Whisper: the shortest window, 10 s instead of 20 s)
+SHED_BACKLOG = 2
 #: how often a worker holding background work re-checks the busy fraction
 BACKGROUND_POLL_S = 0.25
 
@@ -222,7 +225,9 @@ class Decoder:
                 if self._finals:
                     n = min(len(self._finals), max(1, self.engine.max_batch))
                     batch = [self._finals.popleft() for _ in range(n)]
-                    self.engine.backlog = len(self._finals)
+                    shed = self.config.shed_busy
+                    behind = shed is not None and self.busy_fraction() > shed
+                    self.engine.backlog = len(self._finals) + (SHED_BACKLOG if behind else 0)
                     self._decoding_finals = True
                     return batch
                 if self._closing:

@@ -53,8 +53,10 @@ class Engine(Protocol):
     name: str
     #: how many requests one :meth:`decode` call may take
     max_batch: int
-    #: set by the decoder before each call: finals still waiting behind this batch
-    #: (an engine may trade a little accuracy for speed while it is behind)
+    #: set by the decoder before each call: how far behind it is, in finals: those
+    #: still waiting behind this batch, plus ``SHED_BACKLOG`` while it has been busy
+    #: over ``config.shed_busy`` of late (an engine may trade a little accuracy for
+    #: speed while it is behind)
     backlog: int
 
     def decode(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:

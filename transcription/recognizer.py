@@ -21,7 +21,8 @@ class Recognizer(Protocol):
         ...
 
     async def flush(self) -> None:
-        """Finalise the open utterance, if any, and wait until it has been emitted."""
+        """Finalise the open utterance, if any, and wait until it has been emitted and,
+        while someone iterates the stream, taken by them (their loop body has run)."""
         ...
 
     def __aiter__(self) -> AsyncIterator[Utterance]: ...

@@ -59,16 +59,22 @@ MIN_WORD_SHARE = 0.6
 UTT_MIN_SHARE = 0.7
 UTT_MAX_SHARE = 1.5
 UTT_SLACK = 3
+#: and its words must still reach this close to where the first pass's began and
+#: ended (a long window's usual failure is a sentence dropped at its end)
+COVER_S = 0.8
 
 
 @dataclass(frozen=True, slots=True)
 class Said:
-    """A first-pass final waiting for its revision: its seq and the VAD segment's span."""
+    """A first-pass final waiting for its revision: its seq, the VAD segment's span, its
+    text and, when it had words, the span of its words."""
 
     seq: int
     start: float
     end: float
     text: str
+    words_start: float | None = None
+    words_end: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,14 +184,25 @@ def split_words(words: tuple[Word, ...], spans: list[tuple[float, float]]) -> li
     return buckets
 
 
+def _trusted(said: Said, ws: list[Word]) -> bool:
+    n = len(said.text.split())
+    if not ws or not UTT_MIN_SHARE * n <= len(ws) <= UTT_MAX_SHARE * n + UTT_SLACK:
+        return False
+    if said.words_start is not None and ws[0].start > said.words_start + COVER_S:
+        return False
+    return said.words_end is None or ws[-1].end >= said.words_end - COVER_S
+
+
 def revised(
     call_id: str, speaker: Speaker, job: RevisionJob, words: tuple[Word, ...], revision: int = 1
 ) -> list[Utterance]:
     """The utterances of ``job`` whose text the second pass changed (pure).
 
-    Nothing when the second pass heard clearly less than the first (a decode cut
-    short) or looped; an utterance whose word count the second pass changed a lot
-    keeps its first-pass text.
+    All or nothing: nothing when the second pass heard clearly less than the first
+    (a decode cut short), looped, or failed any utterance's checks (no words, its
+    word count changed past UTT_MIN_SHARE..UTT_MAX_SHARE, its words no longer
+    covering the first pass's span). A partly trusted second pass would move words
+    between lines, duplicating or losing them.
     """
     first = sum(len(s.text.split()) for s in job.group)
     if len(words) < MIN_WORD_SHARE * first:
@@ -194,10 +211,9 @@ def revised(
         return []
     out = []
     buckets = split_words(words, [(s.start, s.end) for s in job.group])
+    if not all(_trusted(said, ws) for said, ws in zip(job.group, buckets, strict=True)):
+        return []
     for said, ws in zip(job.group, buckets, strict=True):
-        n = len(said.text.split())
-        if not ws or not UTT_MIN_SHARE * n <= len(ws) <= UTT_MAX_SHARE * n + UTT_SLACK:
-            continue
         text = " ".join(w.text for w in ws)
         if normalize(text) == normalize(said.text):
             continue

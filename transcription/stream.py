@@ -12,8 +12,10 @@ the model hears as nothing (a cough) leaves no gap.
 Revisions (``config.revise``): every first-pass final is also handed to a
 :class:`~transcription.revise.Reviser`; when the speaker pauses, the group of
 their recent finals is decoded again as background work and the utterances it
-changed are emitted again with ``revision=1`` (same ``seq``). ``flush`` (and so
-``aclose``) waits for them, expediting them past the idle rule.
+changed are emitted again with ``revision=1`` (same ``seq``). ``flush`` submits the
+last group without waiting for it (the live path's last finals are out);
+``aclose`` expedites the stream's revisions past the idle rule and waits for them
+(at most :data:`REVISE_CLOSE_WAIT_S`) before the stream ends.
 
 Speculative finals (``config.speculate_after_s``): after a short silence the
 endpointer hands over the utterance exactly as its final would be; if the
@@ -48,6 +50,11 @@ from transcription.vad import Endpointer, Segment, SileroVad
 _VAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heard-vad")
 #: audio waiting for the VAD beyond this many seconds is dropped (and counted)
 MAX_BACKLOG_S = 30.0
+#: flush waits this long for the reader to take what was emitted (a reader that
+#: stopped reading must not hang the call's end)
+DELIVERY_WAIT_S = 5.0
+#: aclose waits this long for the stream's revisions, then drops them (counted)
+REVISE_CLOSE_WAIT_S = 30.0
 #: let a few 20 ms frames gather before a VAD pass: one thread hop per ~2 windows
 #: instead of one per frame (endpointing works in 32 ms windows anyway)
 COALESCE_S = 0.04
@@ -90,6 +97,7 @@ class StreamRecognizer:
         self._emit_queue = asyncio.Queue()
         self._emit_task: asyncio.Task[None] | None = None
         self._out: asyncio.Queue[Utterance | None] = asyncio.Queue()
+        self._reading = False
         self._seq_of: dict[int, int] = {}
         self._next_seq = 0
         self._finalized = -1  # highest segment index whose final was emitted
@@ -130,25 +138,36 @@ class StreamRecognizer:
         await self._emit_queue.join()
         if self._reviser is not None:
             self._revise(self._reviser.take())
-            if self._revisions:
-                self._decoder.expedite(self.key)
-                await asyncio.gather(*self._revisions, return_exceptions=True)
+        await self._delivered()
 
     def __aiter__(self) -> AsyncIterator[Utterance]:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Utterance]:
-        while True:
-            utt = await self._out.get()
-            if utt is None:
-                return
-            yield utt
+        self._reading = True
+        try:
+            while True:
+                utt = await self._out.get()
+                if utt is None:
+                    self._out.task_done()
+                    return
+                yield utt
+                self._out.task_done()  # the consumer's loop body has run
+        finally:
+            self._reading = False
+
+    async def _delivered(self) -> None:
+        """Wait until the reader has taken everything emitted so far (if one reads)."""
+        if self._reading:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._out.join(), DELIVERY_WAIT_S)
 
     async def aclose(self) -> None:
         if self.closed:
             return
         try:
             await self.flush()
+            await self._await_revisions()
         finally:
             self.closed = True
             self._drop_spec()
@@ -286,7 +305,10 @@ class StreamRecognizer:
             self._seq_of.pop(seg.index, None)
             self.stats.finals += 1
             if self._reviser is not None and res.text:
-                for job in self._reviser.final(Said(seq, seg.start, seg.end, res.text)):
+                said = Said(seq, seg.start, seg.end, res.text,
+                            res.words[0].start if res.words else None,
+                            res.words[-1].end if res.words else None)
+                for job in self._reviser.final(said):
                     self._revise(job)
         else:
             self.stats.partials += 1
@@ -298,6 +320,15 @@ class StreamRecognizer:
             Utterance(self.call_id, self.speaker, seq, res.text, start, end, final, words)
         )
 
+
+    async def _await_revisions(self) -> None:
+        if not self._revisions:
+            return
+        self._decoder.expedite(self.key)
+        pending = list(self._revisions)
+        _, late = await asyncio.wait(pending, timeout=REVISE_CLOSE_WAIT_S)
+        for fut in late:  # the decoder is saturated: the first pass stands
+            self._decoder.cancel(fut)
 
     def _check_pause(self) -> None:
         """Revise the speaker's pending finals once they have been silent long enough."""
