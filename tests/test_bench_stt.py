@@ -126,8 +126,8 @@ class _NeverCalled:
 
 async def test_idle_calls_with_silence_or_comfort_noise_never_run_the_vad_model() -> None:
     async with TranscriptionService(TranscriptionConfig(), engine=_NeverCalled()) as svc:
-        for noise in (None, -65.0):
-            out = await run_idle(svc, 2, 0.4, noise_dbfs=noise, warmup_s=0.1)
+        for noise, payload in ((None, 0.02), (-65.0, 0.02), (-65.0, 0.1)):
+            out = await run_idle(svc, 2, 0.4, noise_dbfs=noise, warmup_s=0.1, payload_s=payload)
             assert out["vad_windows_scored"] == 0
             assert set(out) >= {"cpu_percent", "edge", "push", "loop_other", "threads", "gc"}
             assert out["cpu_percent"] >= 0

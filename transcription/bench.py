@@ -406,6 +406,7 @@ async def run_idle(
     *,
     noise_dbfs: float | None = None,
     warmup_s: float = 1.0,
+    payload_s: float = FRAME_S,
 ) -> dict[str, Any]:
     """CPU of ``n_calls`` connected calls that carry no speech, % of one core.
 
@@ -416,9 +417,12 @@ async def run_idle(
     ``push`` (recognizers: energy gate, endpointing), ``loop_other`` (event loop,
     this generator, timers), ``threads`` (VAD worker, decoder, native pools) and
     the share of it spent in the cyclic GC.
+
+    ``payload_s``: audio per wire payload (20 ms as Twilio and most SIP gateways
+    send it; a larger value shows what coalescing frames before the edge would save).
     """
     fmt = AudioFormat("mulaw", 8000, 2, ("caller", "agent"))
-    step = round(fmt.bytes_per_second() * FRAME_S)
+    step = round(fmt.bytes_per_second() * payload_s)
     loop_s = 4.0  # each call loops its own 4 s of line noise
     wires = [idle_wire(loop_s, noise_dbfs, seed=i) for i in range(n_calls)]
     frames = [[w[k : k + step] for k in range(0, len(w), step)] for w in wires]
@@ -429,7 +433,7 @@ async def run_idle(
     spent = [0.0, 0.0]  # loop-thread CPU in the edges, in the recognizers
 
     async def stream_for(duration: float) -> None:
-        """Push every call's next frame on the 20 ms clock for ``duration`` seconds."""
+        """Push every call's next payload on the wire's clock for ``duration`` seconds."""
         end = time.perf_counter() + duration
         while time.perf_counter() < end:
             tick = ticks[0]
@@ -442,7 +446,7 @@ async def run_idle(
             spent[0] += tb - ta
             spent[1] += time.thread_time() - tb
             ticks[0] = tick = tick + 1
-            await asyncio.sleep(max(0.0, t0 + tick * FRAME_S - time.perf_counter()))
+            await asyncio.sleep(max(0.0, t0 + tick * payload_s - time.perf_counter()))
 
     await stream_for(warmup_s)
     spent[:] = [0.0, 0.0]
@@ -622,6 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also measure idle calls carrying line noise at this RMS level "
                         f"(default {IDLE_NOISE_DBFS:g} dBFS, like a phone line's comfort noise; "
                         "'off' for digital silence only)")
+    p.add_argument("--idle-payload-ms", type=int, default=20, choices=(20, 40, 60, 100),
+                   help="audio per payload of the idle calls (default 20 ms, as phone "
+                        "gateways send it)")
     return p
 
 
@@ -642,12 +649,16 @@ async def _idle_phase(service: TranscriptionService, args: argparse.Namespace) -
     """Idle CPU once the process is quiet: digital silence, then (unless off) line noise."""
     waited = await wait_quiet(service)
     out: dict[str, Any] = {"idle_calls": args.idle_calls, "idle_waited_s": waited}
-    silent = await run_idle(service, args.idle_calls, args.idle_seconds)
+    if args.idle_payload_ms != 20:
+        out["idle_payload_ms"] = args.idle_payload_ms
+    payload_s = args.idle_payload_ms / 1000
+    silent = await run_idle(service, args.idle_calls, args.idle_seconds, payload_s=payload_s)
     out["cpu_percent_idle"] = silent["cpu_percent"]
     split = {"silence": silent}
     if args.idle_noise is not None:
         noisy = await run_idle(
-            service, args.idle_calls, args.idle_seconds, noise_dbfs=args.idle_noise
+            service, args.idle_calls, args.idle_seconds, noise_dbfs=args.idle_noise,
+            payload_s=payload_s,
         )
         out["cpu_percent_idle_noise"] = noisy["cpu_percent"]
         out["idle_noise_dbfs"] = args.idle_noise
