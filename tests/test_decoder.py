@@ -192,7 +192,8 @@ async def test_a_busy_decoder_tells_the_engine_it_is_behind() -> None:
 
     engine = Recorder(delay=0.3, max_batch=1)
     engine.seen = []
-    dec, _ = await started(engine)
+    dec = Decoder(engine, TranscriptionConfig(shed_busy=0.4), TranscriptionStats())
+    dec.start()
     for i in range(12):  # one final at a time: nothing ever queues behind it
         await dec.submit(req("a", i, True))
     assert engine.seen[0] == 0  # idle at first: full quality

@@ -159,9 +159,12 @@ def test_a_second_pass_may_correct_words_but_not_drop_or_loop_them() -> None:
     fixed = w("the long journey hom", 2.6, 4.0)
     assert [(u.seq, u.text) for u in revised("c", "caller", job, w(group[0].text, 0.0, 2.0) + fixed)
             ] == [(1, "the long journey hom")]
-    # the first utterance lost most of its words: the whole revision is refused (a
-    # partly trusted one would move words between lines)
-    assert revised("c", "caller", job, w("and a girl will please", 1.0, 2.0) + fixed) == []
+    # the first utterance lost most of its words: it keeps its first-pass text, and
+    # the second is still revised, since no word sits between the two lines...
+    lost = w("and a girl will", 1.0, 2.0)
+    assert [u.seq for u in revised("c", "caller", job, lost + fixed)] == [1]
+    # ... unless one does: it could be either line's, so neither is touched
+    assert revised("c", "caller", job, lost + w("um", 2.1, 2.3) + fixed) == []
     # a loop is never taken, even if it has enough words
     loop = w("five " * 30, 0.0, 2.0) + w("the long journey home", 2.6, 4.0)
     assert revised("c", "caller", job, loop) == []

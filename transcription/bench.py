@@ -612,8 +612,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-speculate", action="store_true", help="no speculative finals")
     p.add_argument("--no-revise", action="store_true",
                    help="no second pass (finals are never revised)")
-    p.add_argument("--no-shed", action="store_true",
-                   help="never decode finals more cheaply because the decoder is busy")
+    p.add_argument("--shed-busy", type=float, default=None,
+                   help="decode finals more cheaply while the decoder was busy over this "
+                        "share of the last 5 s (default: off)")
     p.add_argument("--idle-calls", type=int, default=10)
     p.add_argument("--idle-seconds", type=float, default=10.0, help="0 skips the idle test")
     p.add_argument("--no-live", action="store_true", help="skip the synthesized calls")
@@ -683,7 +684,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         partials=not args.no_partials, min_window_s=args.min_window, vad=vad,
         speculate_after_s=None if args.no_speculate else args.speculate_after,
         revise=not args.no_revise,
-        shed_busy=None if args.no_shed else TranscriptionConfig().shed_busy,
+        shed_busy=args.shed_busy,
     )
     result: dict[str, Any] = {
         "engine": config.engine,

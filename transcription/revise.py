@@ -62,6 +62,8 @@ UTT_SLACK = 3
 #: and its words must still reach this close to where the first pass's began and
 #: ended (a long window's usual failure is a sentence dropped at its end)
 COVER_S = 0.8
+#: an utterance next to one kept as first heard may grow at most this much (+2 words)
+NEIGHBOUR_GROWTH = 1.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,11 +200,13 @@ def revised(
 ) -> list[Utterance]:
     """The utterances of ``job`` whose text the second pass changed (pure).
 
-    All or nothing: nothing when the second pass heard clearly less than the first
-    (a decode cut short), looped, or failed any utterance's checks (no words, its
-    word count changed past UTT_MIN_SHARE..UTT_MAX_SHARE, its words no longer
-    covering the first pass's span). A partly trusted second pass would move words
-    between lines, duplicating or losing them.
+    Nothing when the second pass heard clearly less than the first (a decode cut
+    short) or looped. Then per utterance: it is kept as first heard when it got no
+    words, its word count changed past UTT_MIN_SHARE..UTT_MAX_SHARE, or its words
+    no longer cover the first pass's span. A neighbour of such an utterance is only
+    revised when no revised word lies in the gap between the two (it could belong
+    to either) and it grew by at most NEIGHBOUR_GROWTH: otherwise the revision
+    could move words between lines, duplicating or losing them.
     """
     first = sum(len(s.text.split()) for s in job.group)
     if len(words) < MIN_WORD_SHARE * first:
@@ -210,10 +214,24 @@ def revised(
     if suspicious_text(" ".join(w.text for w in words), len(job.audio) / SAMPLE_RATE, Guards()):
         return []
     out = []
-    buckets = split_words(words, [(s.start, s.end) for s in job.group])
-    if not all(_trusted(said, ws) for said, ws in zip(job.group, buckets, strict=True)):
-        return []
-    for said, ws in zip(job.group, buckets, strict=True):
+    spans = [(s.start, s.end) for s in job.group]
+    buckets = split_words(words, spans)
+    trusted = [_trusted(said, ws) for said, ws in zip(job.group, buckets, strict=True)]
+    accept = list(trusted)
+    for i, ok in enumerate(trusted):
+        if not ok:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(spans) and not trusted[j]:
+                lo, hi = sorted((spans[i][1], spans[j][0]) if j > i else (spans[j][1], spans[i][0]))
+                in_gap = any(lo < (w.start + w.end) / 2 < hi for w in words)
+                n = len(job.group[i].text.split())
+                grew = len(buckets[i]) > NEIGHBOUR_GROWTH * n + 2
+                if in_gap or grew:
+                    accept[i] = False
+    for said, ws, ok in zip(job.group, buckets, accept, strict=True):
+        if not ok:
+            continue
         text = " ".join(w.text for w in ws)
         if normalize(text) == normalize(said.text):
             continue
