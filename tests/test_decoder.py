@@ -207,3 +207,20 @@ async def test_a_busy_decoder_tells_the_engine_it_is_behind() -> None:
         await dec2.submit(req("a", i, True))
     assert set(engine2.seen) == {0}
     await dec2.aclose()
+
+
+async def test_a_background_engine_serves_revisions_beside_the_live_worker() -> None:
+    live = ScriptedEngine(max_batch=1)
+    live.gate.clear()  # the live worker is stuck in a decode...
+    bg_engine = ScriptedEngine(max_batch=1)
+    dec = Decoder(live, TranscriptionConfig(), TranscriptionStats(), bg_engine)
+    dec.start()
+    held = dec.submit(req("a", 0, True))
+    await asyncio.sleep(0.05)
+    revision = dec.submit(req("r", -1, True), background=True)
+    res = await asyncio.wait_for(revision, 5)  # ... yet the revision is served
+    assert res is not None and res.text == "r:-1:1"
+    assert bg_engine.threads == {"heard-revise"} and not held.done()
+    live.gate.set()
+    assert (await held) is not None
+    await dec.aclose()

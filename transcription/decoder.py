@@ -16,10 +16,12 @@ Scheduling (the worker takes one batch at a time):
   queued or decoding, decoder not busy of late), so they never delay another call's
   final, and a stream can :meth:`Decoder.cancel` one that is still queued.
 * background work (revisions: a stream's recent finals decoded again together, see
-  :mod:`transcription.stream`) runs last, only while the decoder was busy less than
-  :data:`BACKGROUND_BUSY_LIMIT` of late, so it never competes with a live final;
-  a stream that is flushing (its call ended) makes its own background jobs *due*,
-  and due jobs run right after the finals.
+  :mod:`transcription.stream`). With a ``background_engine`` (its own model
+  instance, one thread) it runs in a second worker thread at the lowest CPU
+  priority (nice 19), so the live worker's threads always win the cores and a
+  live final never waits for a revision. Without one it shares the live worker,
+  last in line, only while the decoder was busy less than
+  :data:`BACKGROUND_BUSY_LIMIT` of late, or once its stream calls :meth:`expedite`.
 * nothing to do -> the worker sleeps on a condition variable: no CPU while
   nobody speaks.
 
@@ -37,6 +39,7 @@ runs in the worker thread; the event loop only receives results through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -100,9 +103,15 @@ class Decoder:
     """Priority queue + worker thread in front of one :class:`Engine`."""
 
     def __init__(
-        self, engine: Engine, config: TranscriptionConfig, stats: TranscriptionStats
+        self,
+        engine: Engine,
+        config: TranscriptionConfig,
+        stats: TranscriptionStats,
+        background_engine: Engine | None = None,
     ) -> None:
         self.engine = engine
+        self.background_engine = background_engine
+        self._bg_thread: threading.Thread | None = None
         self.config = config
         self.stats = stats
         self._cond = threading.Condition()
@@ -122,6 +131,11 @@ class Decoder:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="heard-decoder", daemon=True)
             self._thread.start()
+        if self.background_engine is not None and self._bg_thread is None:
+            self._bg_thread = threading.Thread(
+                target=self._run_background, name="heard-revise", daemon=True
+            )
+            self._bg_thread.start()
 
     async def aclose(self) -> None:
         """Finish queued finals, drop queued partials, stop the worker."""
@@ -131,10 +145,18 @@ class Decoder:
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join)
             self._thread = None
+        if self._bg_thread is not None:
+            await asyncio.to_thread(self._bg_thread.join)
+            self._bg_thread = None
 
     def queue_depth(self) -> int:
         with self._cond:
             return len(self._finals) + len(self._partials) + len(self._background)
+
+    def live_depth(self) -> int:
+        """Finals and partials queued, plus one while a final is decoding (no background)."""
+        with self._cond:
+            return len(self._finals) + len(self._partials) + int(self._decoding_finals)
 
     def can_speculate(self) -> bool:
         """True when a speculative final would delay nobody: no final waiting or decoding
@@ -180,7 +202,7 @@ class Decoder:
                 raise RecognizerError("decoder is closed")
             if background:
                 self._background.append(job)
-                self._cond.notify()
+                self._cond.notify_all()  # two workers wait here: wake the right one
                 return fut
             old = self._partials.pop(request.key, None)
             if old is not None:
@@ -205,7 +227,7 @@ class Decoder:
             for job in self._background:
                 if job.request.key == key:
                     job.due = True
-            self._cond.notify()
+            self._cond.notify_all()
 
     def release(self, key: StreamKey) -> None:
         """A stream closed: let the engine drop its state (done on the worker thread)."""
@@ -236,8 +258,9 @@ class Decoder:
                     self._partials.clear()
                     self._background.clear()
                     return None
+                shared = self.background_engine is None
                 due = next((i for i, j in enumerate(self._background) if j.due), None)
-                if due is not None:
+                if shared and due is not None:
                     job = self._background[due]
                     del self._background[due]  # by position: _Job equality compares audio
                     self.engine.backlog = 0
@@ -253,7 +276,7 @@ class Decoder:
                     keys = keys[: max(1, self.engine.max_batch)]
                     self.engine.backlog = 0
                     return [self._partials.pop(k) for k in keys]
-                if self._background:
+                if shared and self._background:
                     if self.busy_fraction() <= BACKGROUND_BUSY_LIMIT:
                         self.engine.backlog = 0
                         return [self._background.popleft()]
@@ -268,6 +291,31 @@ class Decoder:
             if jobs is None:
                 return
             self._decode(jobs)
+
+    def _run_background(self) -> None:
+        """The revision worker: its own engine, lowest CPU priority, oldest job first."""
+        import os
+
+        with contextlib.suppress(OSError, AttributeError):  # not everywhere: then plain
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        assert self.background_engine is not None
+        engine = self.background_engine
+        while True:
+            with self._cond:
+                while not self._background and not self._closing:
+                    self._cond.wait()
+                if self._closing:
+                    for job in self._background:
+                        job.loop.call_soon_threadsafe(_resolve, job.future, None)
+                    self._background.clear()
+                    return
+                job = self._background.popleft()
+            try:
+                res: DecodeResult | BaseException = engine.decode([job.request])[0]
+            except Exception as exc:
+                log.warning("revision decode failed: %s", type(exc).__name__)
+                res = RecognizerError(f"decode failed: {type(exc).__name__}")
+            job.loop.call_soon_threadsafe(_resolve, job.future, res)
 
     def busy_fraction(self) -> float:
         """Share of the last :data:`BUSY_WINDOW_S` seconds spent decoding (hold ``_cond``)."""

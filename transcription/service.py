@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from transcription.config import TranscriptionConfig
@@ -108,8 +108,13 @@ class TranscriptionService:
         engine = self._engine
         if engine is None:
             engine = await asyncio.to_thread(build_engine, self.config)
+        background = None
+        if self._engine is None and self.config.revise and self.config.engine == "whisper":
+            # Revisions get their own model instance (~40 MB for tiny.en), one thread,
+            # lowest priority: the live decoder never waits behind one.
+            background = await asyncio.to_thread(build_engine, replace(self.config, threads=1))
         self._vad = await asyncio.to_thread(SileroVad)
-        self._decoder = Decoder(engine, self.config, self._stats)
+        self._decoder = Decoder(engine, self.config, self._stats, background)
         self._decoder.start()
 
     def open_stream(self, call_id: str, speaker: Speaker) -> Recognizer:
@@ -128,6 +133,13 @@ class TranscriptionService:
         )
         self._streams[key] = rec
         return rec
+
+    def settled(self) -> bool:
+        """Every stream has endpointed what it was given and the decoder has no live work
+        (background revisions aside): what a real-time stream sees between two frames."""
+        if self._decoder is not None and self._decoder.live_depth():
+            return False
+        return all(rec.settled for rec in self._streams.values())
 
     def stats(self) -> TranscriptionStats:
         self._stats.streams_open = len(self._streams)

@@ -183,6 +183,11 @@ class StreamRecognizer:
             if self._on_close is not None:
                 self._on_close()
 
+    @property
+    def settled(self) -> bool:
+        """No audio waiting for the VAD and no final waiting to be emitted."""
+        return not self._inbox and not self._busy and not self._inflight
+
     # -- internals --------------------------------------------------------------------------
     def _ensure_tasks(self) -> None:
         if self._pump_task is None:
