@@ -105,7 +105,8 @@ def test_vosk_batch_decodes_streams_in_parallel_each_stream_in_order(
     one = engine._one
 
     def spy(req: DecodeRequest) -> DecodeResult:
-        fed = engine._open[req.key].fed if req.key in engine._open else 0
+        st = engine._open.get((req.key, req.seq))
+        fed = st.fed if st is not None else 0
         seen.append((req.key[0], req.final, fed, threading.current_thread().name))
         return one(req)
 
@@ -120,3 +121,35 @@ def test_vosk_batch_decodes_streams_in_parallel_each_stream_in_order(
     assert len({x[3] for x in seen}) == 2  # two worker threads
     assert not engine._open  # finals leave no state behind
     assert engine.incremental
+
+
+def test_a_second_pass_decode_leaves_the_live_utterance_recognizer_alone(
+    model_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = np.concatenate([silence(0.2), say("Please refill my inhaler.")])
+    earlier = np.concatenate([silence(0.2), say("My date of birth is March fourth.")])
+    half = len(live) // 2
+    key: StreamKey = ("c1", "caller")
+    engine = VoskEngine(model_dir, threads=1)
+    fed_at_start: list[tuple[int, int]] = []
+    one = engine._one
+
+    def spy(req: DecodeRequest) -> DecodeResult:
+        st = engine._open.get((req.key, req.seq))
+        fed_at_start.append((req.seq, st.fed if st is not None else 0))
+        return one(req)
+
+    monkeypatch.setattr(engine, "_one", spy)
+    engine.decode([DecodeRequest(key, 4, live[:half], 30.0, False)])
+    revision = engine.decode([DecodeRequest(key, -1, earlier, 10.0, True)])[0]  # second pass
+    final = engine.decode([DecodeRequest(key, 4, live, 30.0, True)])[0]
+    assert revision.text and revision.words[0].start >= 10.0
+    assert final.text and final.words[0].start >= 30.0
+    # the final went on from where the partial stopped: the live audio was fed once
+    assert fed_at_start == [(4, 0), (-1, 0), (4, half)]
+    assert not engine._open
+    engine.decode([DecodeRequest(key, 5, live[:half], 40.0, False)])
+    engine.decode([DecodeRequest(key, 7, live[:half], 50.0, False)])  # 5 was dropped
+    assert list(engine._open) == [(key, 7)]
+    engine.release(key)
+    assert not engine._open

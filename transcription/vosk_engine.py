@@ -68,12 +68,15 @@ class VoskEngine:
             raise ModelLoadError(f"cannot load vosk model {path}: {exc}") from exc
         self.path = path
         self._vosk = vosk
-        self._open: dict[StreamKey, _Open] = {}
+        #: open utterances by (stream, seq): a one-shot final of another seq (a second
+        #: pass re-decoding earlier audio) must not end the live utterance's recognizer
+        self._open: dict[tuple[StreamKey, int], _Open] = {}
         self.threads = max(1, threads)
         self._pool: ThreadPoolExecutor | None = None
 
     def release(self, key: StreamKey) -> None:
-        self._open.pop(key, None)
+        for k in [k for k in self._open if k[0] == key]:
+            del self._open[k]
 
     def decode(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
         """Decode a batch; different streams in parallel, each stream's requests in order."""
@@ -97,12 +100,15 @@ class VoskEngine:
         return [results[i] for i in range(len(requests))]
 
     def _state(self, req: DecodeRequest) -> _Open:
-        st = self._open.get(req.key)
-        if st is None or st.seq != req.seq or st.fed > len(req.audio):
+        st = self._open.get((req.key, req.seq))
+        if st is None or st.fed > len(req.audio):
+            if req.seq >= 0:  # a new live utterance: earlier ones of the stream are over
+                for k in [k for k in self._open if k[0] == req.key and 0 <= k[1] < req.seq]:
+                    del self._open[k]
             rec = self._vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
             rec.SetWords(True)
             rec.SetPartialWords(True)
-            st = self._open[req.key] = _Open(req.seq, rec)
+            st = self._open[(req.key, req.seq)] = _Open(req.seq, rec)
         return st
 
     def _one(self, req: DecodeRequest) -> DecodeResult:
@@ -115,7 +121,7 @@ class VoskEngine:
                 self._keep(st, json.loads(st.rec.Result()))
         if req.final:
             self._keep(st, json.loads(st.rec.FinalResult()))
-            self._open.pop(req.key, None)
+            self._open.pop((req.key, req.seq), None)
             return self._result(st.texts, st.words, req.offset)
         partial = json.loads(st.rec.PartialResult())
         text = " ".join([*st.texts, str(partial.get("partial", ""))]).strip()
