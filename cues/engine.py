@@ -26,10 +26,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from cues.context import ContextTracker
-from cues.detectors import Match, detect, heavy_matches
+from cues.detectors import Match, detect, handoff_parts, heavy_matches
+from cues.learned import LearnedModel, default_model
 from cues.playbook import KindSpec, Playbook, default_playbook
 from cues.rubric import score_rubric
-from cues.text import Analysed, analyse, looks_english
+from cues.text import Analysed, analyse, looks_english, sentence_has
 from cues.types import (
     ALERT_KINDS,
     CallContext,
@@ -55,14 +56,27 @@ class CueEngineError(ValueError):
 class CueEngine:
     """One call's cue state. Not thread-safe by design: one owner per call."""
 
-    def __init__(self, call_id: str, playbook: Playbook | None = None) -> None:
+    def __init__(
+        self,
+        call_id: str,
+        playbook: Playbook | None = None,
+        learned: LearnedModel | bool | None = True,
+    ) -> None:
+        """``learned``: True for the committed learned layer (:mod:`cues.learned`),
+        False for patterns alone, or a model of one's own (cross-validation)."""
         if not isinstance(call_id, str) or not call_id.strip():
             raise CueEngineError("call_id must be a non-empty string")
         self.call_id = call_id
         self._pb = playbook if playbook is not None else default_playbook()
-        self._by_speaker: dict[str, tuple[KindSpec, ...]] = {
-            s: tuple(spec for spec in self._pb.kinds.values() if spec.speaker == s)
+        model = default_model() if learned is True else (learned or None)
+        self._learned: LearnedModel | None = model
+        self._learned_kinds: dict[str, tuple[str, ...]] = {  # kinds it may raise
+            s: tuple(spec.kind for spec in self._by_speaker_specs(s) if model is not None
+                     and spec.kind in model.enabled)
             for s in SPEAKERS
+        }  # fmt: skip
+        self._by_speaker: dict[str, tuple[KindSpec, ...]] = {
+            s: self._by_speaker_specs(s) for s in SPEAKERS
         }
         self._reset_spec = self._pb.kinds["take_a_reset"]
         self._tracker = ContextTracker()
@@ -76,6 +90,9 @@ class CueEngine:
         self._heavy_first: dict[str, Evidence] = {}  # heavy trigger -> its first words
         self._last: Utterance | None = None
         self._ended = False
+
+    def _by_speaker_specs(self, speaker: str) -> tuple[KindSpec, ...]:
+        return tuple(spec for spec in self._pb.kinds.values() if spec.speaker == speaker)
 
     # ------------------------------------------------------------------ properties
 
@@ -144,6 +161,8 @@ class CueEngine:
                 hit = detect(spec, a, self._pb)
                 if hit is not None:
                     found[spec.kind] = (spec, hit)
+            if self._learned is not None:
+                self._learned_hits(a, utt.speaker, found)
             for spec, hit in found.values():
                 if spec.suppressed_by & found.keys():
                     continue
@@ -189,6 +208,49 @@ class CueEngine:
         return [CueRaised(cue)]
 
     # --------------------------------------------------------------------- helpers
+
+    def _learned_hits(
+        self, a: Analysed, speaker: str, found: dict[str, tuple[KindSpec, Match]]
+    ) -> None:
+        """The learned layer (:mod:`cues.learned`) on this utterance, in place on ``found``.
+
+        A pattern's match the model scores far below its kind (``vetoes``) is
+        dropped: new wording the playbook misreads. A kind of the speaker the
+        patterns did not find and the call has not raised yet is added when its
+        score clears the threshold; its evidence is the sentence that scores highest,
+        and the kind's own past/reported guards (urgent_risk) veto it as they veto
+        a pattern's match.
+        """
+        model = self._learned
+        assert model is not None
+        veto = [k for k in found if k in model.vetoing]
+        todo = [k for k in self._learned_kinds[speaker] if k not in found and k not in self._cues]
+        if not todo and not veto:
+            return
+        scores = model.scores(a.masked)
+        for kind in veto:
+            if model.vetoes_match(scores, kind):
+                del found[kind]
+        pb = self._pb
+        for kind in todo:
+            if not model.raises(scores, kind):
+                continue
+            spec = pb.kinds[kind]
+            if spec.handoff is not None and handoff_parts(spec.handoff, a).complete:
+                continue  # owner and a real time: a good handoff needs no card
+            start, end = _best_sentence(model, a, kind)
+            past = any(t.block_past for t in spec.triggers)
+            reported = any(t.block_reported for t in spec.triggers)
+            if (past or reported) and not sentence_has(a, start, pb.recent):
+                if past and sentence_has(a, start, pb.past):
+                    continue
+                if reported and sentence_has(a, start, pb.reported):
+                    continue
+            found[kind] = (
+                spec,
+                Match(kind=kind, trigger="learned", start=start, end=end,
+                      quote=a.quote(start, end)),
+            )  # fmt: skip
 
     def _update_heavy(self, a: Analysed, utt: Utterance, kinds_here: Iterable[str]) -> None:
         """Bereavement and similar make a call heavy at once; distress words need
@@ -246,6 +308,15 @@ class CueEngine:
     def raised_kinds(self) -> dict[str, int]:
         """``{kind: turn first raised}`` (what the evaluation scores)."""
         return {c.kind: c.turn for c in self._cues.values()}
+
+
+def _best_sentence(model: LearnedModel, a: Analysed, kind: str) -> tuple[int, int]:
+    """The span of the sentence of ``a`` that scores highest for ``kind``."""
+    spans = a.sentences
+    if len(spans) == 1:
+        return spans[0].start, spans[0].end
+    best = max(spans, key=lambda sp: model.score(a.masked[sp.start : sp.end], kind))
+    return best.start, best.end
 
 
 def _finite(x: float, default: float) -> float:

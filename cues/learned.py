@@ -1,0 +1,204 @@
+"""The learned layer: a linear model over word n-grams, beside the playbook's patterns.
+
+Patterns are precise on the wording they were written for and miss new wording
+(recall ~0.45 on scripts nobody tuned on). This layer scores each final utterance
+for the kinds of its speaker with one sparse linear model per kind, trained by
+``heard train cues`` (:mod:`cues.train`) on the labelled call scripts and
+GoEmotions dev, and raises a kind the patterns did not find when its score clears
+the kind's threshold (chosen by grouped cross-validation for precision).
+
+Run time is numpy only and cheap (~20 µs an utterance): the features are strings
+looked up in a vocabulary stored with the weights, so there is no hashing seed and
+no model download.
+
+Features of ``Analysed.masked`` (lower case, pleasantries blanked, doses masked):
+
+- ``w:tok`` unigrams, ``b:tok tok`` bigrams and ``t:tok tok tok`` trigrams within a
+  clause, ``p:prefix`` (first five letters of longer words: "terrified"/"terrifying");
+  apostrophe-less contractions ("dont", "im") read as written with one;
+- ``n:tok`` for a word in a negator's scope ("not scared", "no chest pain"):
+  the scope runs from a negator or "n't" word to the next punctuation, "but" or a
+  coordinated clause, so the model can learn that negated fear is not fear.
+
+A kind whose ``threshold`` is NaN in the artifact is off (the layer did not earn
+its cost there by cross-validation); :data:`ENABLED` lists the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+ARTIFACT = Path(__file__).parent / "models" / "learned.npz"
+
+_TOKEN = re.compile(r"[a-z0-9']+|[.,;:!?]")
+_SCOPE_END = frozenset({".", ",", ";", ":", "!", "?", "but"})
+_NEGATORS = frozenset(
+    {"not", "no", "never", "nothing", "nope", "none", "without", "neither", "nor", "nobody",
+     "cannot", "hardly"}
+)  # fmt: skip
+#: "don't know"/"not sure" negate the knowing, not what follows
+_NOT_SCOPE = frozenset({"know", "sure", "remember", "understand", "think", "only", "just"})
+_PREFIX = 5
+#: speech-to-text and chat write contractions without the apostrophe ("dont", "im");
+#: only unambiguous ones ("ill", "well", "were", "its", "hell" are words)
+_CONTRACTIONS = {
+    w.replace("'", ""): w
+    for w in [
+        "don't", "doesn't", "didn't", "can't", "couldn't", "won't", "wouldn't", "shouldn't",
+        "isn't", "aren't", "wasn't", "weren't", "haven't", "hasn't", "hadn't", "ain't", "i'm",
+        "i've", "you're", "you've", "you'll", "they're", "they've", "that's", "what's",
+        "there's", "here's", "who's", "how's", "where's", "y'all",
+    ]
+}  # fmt: skip
+
+
+class LearnedError(ValueError):
+    """The artifact is missing or malformed (names the file and the problem)."""
+
+
+def features(text: str) -> list[str]:
+    """The n-gram features of one lower-cased utterance (see the module docstring)."""
+    out: list[str] = []
+    prev = prev2 = ""
+    negated = False
+    for tok in _TOKEN.findall(text):
+        tok = _CONTRACTIONS.get(tok, tok)
+        if tok in _SCOPE_END:
+            negated = False
+            prev2 = ""
+            if tok == "but":
+                out.append("w:but")
+                prev = tok
+            else:
+                prev = ""
+            continue
+        out.append("w:" + tok)
+        if len(tok) > _PREFIX + 1:
+            out.append("p:" + tok[:_PREFIX])
+        if prev:
+            out.append("b:" + prev + " " + tok)
+            if prev2:
+                out.append("t:" + prev2 + " " + prev + " " + tok)
+        if negated:
+            if tok in _NOT_SCOPE:
+                negated = False
+            else:
+                out.append("n:" + tok)
+        if tok in _NEGATORS or tok.endswith("n't"):
+            negated = True
+        prev2, prev = prev, tok
+    return out
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """Weights per kind over a fixed vocabulary; ``scores`` are log-odds."""
+
+    kinds: tuple[str, ...]
+    vocab: dict[str, int]
+    weights: np.ndarray  # (len(vocab), len(kinds)) float32
+    bias: np.ndarray  # (len(kinds),)
+    thresholds: np.ndarray  # (len(kinds),) log-odds; NaN = the layer is off for the kind
+    #: (len(kinds),) log-odds under which a pattern's match is vetoed; NaN = no veto
+    vetoes: np.ndarray | None = None
+    path: str = ""
+    _col: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        k = len(self.kinds)
+        if self.weights.shape != (len(self.vocab), k):
+            raise LearnedError(f"{self.path}: weights {self.weights.shape} != vocab x kinds")
+        if self.vetoes is None:
+            object.__setattr__(self, "vetoes", np.full(k, np.nan, dtype=np.float32))
+        assert self.vetoes is not None
+        if self.bias.shape != (k,) or self.thresholds.shape != (k,) or self.vetoes.shape != (k,):
+            raise LearnedError(f"{self.path}: bias/thresholds/vetoes need one value per kind")
+        object.__setattr__(self, "_col", {kind: i for i, kind in enumerate(self.kinds)})
+
+    @property
+    def enabled(self) -> frozenset[str]:
+        """Kinds the layer may raise."""
+        return frozenset(k for k, t in zip(self.kinds, self.thresholds, strict=True) if t == t)
+
+    @property
+    def vetoing(self) -> frozenset[str]:
+        """Kinds whose pattern matches the layer may veto."""
+        assert self.vetoes is not None
+        return frozenset(k for k, v in zip(self.kinds, self.vetoes, strict=True) if v == v)
+
+    def index(self, kind: str) -> int:
+        return self._col[kind]
+
+    def raises(self, scores: np.ndarray, kind: str) -> bool:
+        i = self._col[kind]
+        return bool(scores[i] >= self.thresholds[i])
+
+    def vetoes_match(self, scores: np.ndarray, kind: str) -> bool:
+        assert self.vetoes is not None
+        i = self._col[kind]
+        return bool(scores[i] < self.vetoes[i])
+
+    def rows(self, feats: Iterable[str]) -> list[int]:
+        get = self.vocab.get
+        return [i for i in (get(f) for f in feats) if i is not None]
+
+    def scores(self, text: str) -> np.ndarray:
+        """Log-odds of every kind for one lower-cased utterance."""
+        rows = self.rows(features(text))
+        if not rows:
+            return self.bias.copy()
+        return np.asarray(self.weights[rows].sum(axis=0) + self.bias)
+
+    def score(self, text: str, kind: str) -> float:
+        return float(self.scores(text)[self.index(kind)])
+
+    def hits(self, text: str, kinds: Iterable[str]) -> list[tuple[str, float]]:
+        """``(kind, score)`` for each of ``kinds`` (enabled ones) at or over threshold."""
+        wanted = [self._col[k] for k in kinds if k in self._col]
+        wanted = [i for i in wanted if self.thresholds[i] == self.thresholds[i]]
+        if not wanted:
+            return []
+        s = self.scores(text)
+        return [(self.kinds[i], float(s[i])) for i in wanted if s[i] >= self.thresholds[i]]
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        np.savez_compressed(
+            path,
+            kinds=np.array(self.kinds),
+            vocab=np.array(vocab),
+            weights=self.weights.astype(np.float16),
+            bias=self.bias.astype(np.float32),
+            thresholds=self.thresholds.astype(np.float32),
+            vetoes=np.asarray(self.vetoes, dtype=np.float32),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path = ARTIFACT) -> LearnedModel:
+        p = Path(path)
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                kinds = tuple(str(k) for k in z["kinds"])
+                vocab = {str(v): i for i, v in enumerate(z["vocab"])}
+                weights = np.asarray(z["weights"], dtype=np.float32)
+                bias = np.asarray(z["bias"], dtype=np.float32)
+                thresholds = np.asarray(z["thresholds"], dtype=np.float32)
+                vetoes = np.asarray(z["vetoes"], dtype=np.float32) if "vetoes" in z else None
+        except (OSError, KeyError, ValueError) as exc:
+            raise LearnedError(f"{p}: cannot load the learned cue model: {exc}") from exc
+        return cls(kinds, vocab, weights, bias, thresholds, vetoes, str(p))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> LearnedModel | None:
+    """The committed artifact, or None when it is absent (patterns alone)."""
+    if not ARTIFACT.is_file():
+        return None
+    return LearnedModel.load(ARTIFACT)

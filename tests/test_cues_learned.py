@@ -1,0 +1,151 @@
+"""The learned layer of the cue engine (cues/learned.py, cues/train.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cues.engine import CueEngine
+from cues.learned import ARTIFACT, LearnedError, LearnedModel, default_model, features
+from cues.train import KINDS, main
+from cues.types import AGENT_KINDS, CALLER_KINDS
+from transcription.types import Utterance
+
+
+def _kinds(text: str, speaker: str = "caller", learned: object = True) -> set[str]:
+    engine = CueEngine("t", learned=learned)  # type: ignore[arg-type]
+    engine.feed(Utterance("t", speaker, 0, text, 0.0, 2.0, True))  # type: ignore[arg-type]
+    return {c.kind for c in engine.cues}
+
+
+# --- features -------------------------------------------------------------------------
+
+
+def test_features_mark_negation_scope_until_punctuation() -> None:
+    f = features("i'm not scared, i'm worried")
+    assert "n:scared" in f
+    assert "n:worried" not in f  # the comma ends the scope
+    assert "b:not scared" in f and "t:i'm not scared" in f
+
+
+def test_features_read_apostrophe_less_contractions() -> None:
+    assert features("i dont know im scared") == features("i don't know i'm scared")
+
+
+def test_features_knowing_is_not_negated_content() -> None:
+    assert "n:what" not in features("i don't know what happens next")
+
+
+# --- artifact -------------------------------------------------------------------------
+
+
+def test_committed_artifact_loads_small_and_consistent() -> None:
+    assert ARTIFACT.is_file()
+    assert ARTIFACT.stat().st_size < 10 * 1024 * 1024
+    model = default_model()
+    assert model is not None
+    assert model.kinds == KINDS  # sorted, take_a_reset is never learned
+    assert model.weights.shape == (len(model.vocab), len(model.kinds))
+    assert model.enabled <= set(KINDS)
+    assert model.vetoing <= set(KINDS)
+
+
+def test_bad_artifact_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "learned.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(LearnedError, match=r"learned\.npz"):
+        LearnedModel.load(bad)
+    np.savez(bad, kinds=np.array(["orient"]))  # fields missing
+    with pytest.raises(LearnedError):
+        LearnedModel.load(bad)
+
+
+def test_shape_mismatch_is_refused() -> None:
+    with pytest.raises(LearnedError):
+        LearnedModel(
+            ("orient",), {"w:a": 0}, np.zeros((2, 1), np.float32),
+            np.zeros(1, np.float32), np.zeros(1, np.float32),
+        )  # fmt: skip
+
+
+# --- per kind: the learned layer alone (sentences no pattern of the playbook reads) ----
+
+#: (kind, positive, negative) in the wording of an unseen caller/agent; scored by the
+#: model alone so that the test is about the layer, not the patterns.
+CASES = [
+    ("orient", "I keep reading things online about my scan and I feel sick about it",
+     "I keep reading about the new parking garage online"),
+    ("subtext_exhausted", "how many more weeks until the chair finally gets here",
+     "the chair is blue and it has four wheels"),
+    ("offer_choice", "my head is spinning with all these forms and letters",
+     "I filled in the form and mailed the letter"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "pos", "neg"), CASES)
+def test_layer_scores_positive_above_negative(kind: str, pos: str, neg: str) -> None:
+    model = default_model()
+    assert model is not None
+    assert model.score(pos.lower(), kind) > model.score(neg.lower(), kind)
+    if kind in model.enabled:
+        i = model.index(kind)
+        assert model.score(neg.lower(), kind) < model.thresholds[i]
+
+
+def test_caller_kinds_never_from_agent_turns() -> None:
+    text = "I'm terrified, nobody has told me anything and I can't take all of this"
+    assert not (_kinds(text, "agent") & CALLER_KINDS)
+    assert not (_kinds("We can't cover that, someone will call you soon", "caller") & AGENT_KINDS)
+
+
+def test_learned_false_is_patterns_alone() -> None:
+    model = default_model()
+    assert model is not None
+    engine = CueEngine("t", learned=False)
+    assert engine._learned is None
+
+
+def test_negated_fear_raises_nothing() -> None:
+    assert not _kinds("No, I'm not worried about it at all, just booking the physical.")
+
+
+def test_routine_booking_raises_nothing() -> None:
+    assert not _kinds("Hi, I'd like to book my annual physical for next Tuesday morning.")
+
+
+# --- training -------------------------------------------------------------------------
+
+_SCRIPT = """id: {id}
+title: tiny
+turns:
+  - agent: "Clinic, this is Sam."
+  - caller: "{caller}"
+{cue}  - agent: "Okay, let me look."
+"""
+
+
+def test_training_command_rebuilds_an_artifact(tmp_path: Path) -> None:
+    d = tmp_path / "scripts"
+    d.mkdir()
+    fear = ["I'm so scared about the biopsy", "I'm terrified of the results", "I'm scared"]
+    calm = ["I need to update my address", "Can I book a physical", "What are your hours"]
+    for i, text in enumerate(fear):
+        (d / f"f{i}.yaml").write_text(
+            _SCRIPT.format(id=f"f{i}", caller=text, cue="    cues: [orient]\n")
+        )
+    for i, text in enumerate(calm):
+        (d / f"c{i}.yaml").write_text(_SCRIPT.format(id=f"c{i}", caller=text, cue=""))
+    out = tmp_path / "m.npz"
+    rc = main(["--scripts", str(d), "--no-goemotions", "--out", str(out), "--folds", "2"])
+    assert rc == 0
+    model = LearnedModel.load(out)
+    assert model.kinds == KINDS
+    assert model.score("i'm so scared", "orient") > model.score("update my address", "orient")
+
+
+def test_training_refuses_held_out_scripts(tmp_path: Path) -> None:
+    held = tmp_path / "heldout_x"
+    held.mkdir()
+    assert main(["--scripts", str(held), "--no-goemotions", "--out", str(tmp_path / "m.npz")]) == 2
