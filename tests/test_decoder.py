@@ -224,3 +224,15 @@ async def test_a_background_engine_serves_revisions_beside_the_live_worker() -> 
     live.gate.set()
     assert (await held) is not None
     await dec.aclose()
+
+
+async def test_with_a_background_worker_every_final_still_wakes_the_live_worker() -> None:
+    # Both workers wait on one condition: a final must never wake only the revision
+    # worker and sit in the queue (it did, once: finals waited for the next event).
+    dec = Decoder(ScriptedEngine(max_batch=1), TranscriptionConfig(), TranscriptionStats(),
+                  ScriptedEngine(max_batch=1))
+    dec.start()
+    for i in range(30):
+        await asyncio.sleep(0.01)  # both workers are asleep again
+        assert (await asyncio.wait_for(dec.submit(req("a", i, True)), 2)) is not None
+    await dec.aclose()

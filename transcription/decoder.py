@@ -214,7 +214,7 @@ class Decoder:
                     oldest = min(self._partials, key=lambda k: self._partials[k].queued_at)
                     dropped.append(self._partials.pop(oldest))
                 self._partials[request.key] = job
-            self._cond.notify()
+            self._cond.notify_all()  # two workers wait on this condition
         for d in dropped:
             self.stats.partials_dropped += 1
             if not d.future.done():
@@ -233,7 +233,7 @@ class Decoder:
         """A stream closed: let the engine drop its state (done on the worker thread)."""
         with self._cond:
             self._releases.append(key)
-            self._cond.notify()
+            self._cond.notify_all()  # two workers wait on this condition
 
     # -- worker -----------------------------------------------------------------------------
     def _take(self) -> list[_Job] | None:
