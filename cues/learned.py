@@ -146,14 +146,16 @@ class LearnedModel:
 
     def rows(self, feats: Iterable[str]) -> list[int]:
         get = self.vocab.get
-        return [i for i in (get(f) for f in feats) if i is not None]
+        return [i for i in map(get, feats) if i is not None]
 
     def scores(self, text: str) -> np.ndarray:
         """Log-odds of every kind for one lower-cased utterance."""
         rows = self.rows(features(text))
         if not rows:
             return self.bias.copy()
-        return np.asarray(self.weights[rows].sum(axis=0) + self.bias)
+        out: np.ndarray = self.weights.take(rows, axis=0).sum(axis=0)
+        out += self.bias
+        return out
 
     def score(self, text: str, kind: str) -> float:
         return float(self.scores(text)[self.index(kind)])
