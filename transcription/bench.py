@@ -57,7 +57,12 @@ partials on, phone path; 3 default scripts, 37 turns):
   ``--calls 1`` latency p50 1.22 s, p95 5.04 s (max 8.7: 103 partials dropped
   because the decoder was >60 % busy, so long turns were fed whole at their
   final), rtf 0.28 (0.59 per speech second), live CPU 57 %, RSS 0.78 GB. WER
-  against the English scripts 0.98 is reported as ``wer_vs_english_text``.
+  against the English scripts 0.98 is reported as ``wer_vs_english_text``. With
+  partials kept for incremental engines (decoder change proposed to the lead) and
+  revisions no longer ending the live recognizer: p50 0.92 s, p95 1.70 s, 15
+  partials dropped, rtf 0.27. ``--calls 10``: cannot keep up on 2 cores (~0.26
+  CPU-s per speech second, ~9 speech seconds per second): p50 76 s, p95 110 s,
+  live CPU 170 % (both cores: streams decode in parallel), RSS 1.16 GB.
 * ``--manifest``, end silence 0.5 s (71 clips, 26.7 min): streaming WER 0.164,
   offline 0.122 (ratio 1.34); streaming decode rtf 0.078 vs offline 0.101. At
   end silence 0.4 s: 0.188 vs 0.118 (ratio 1.59).
