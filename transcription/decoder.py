@@ -74,7 +74,7 @@ def build_engine(config: TranscriptionConfig) -> Engine:
         from transcription.vosk_engine import VoskEngine
 
         assert config.model is not None
-        return VoskEngine(config.model)
+        return VoskEngine(config.model, threads=config.threads)
     from transcription.whisper import Guards, WhisperEngine
 
     return WhisperEngine(
@@ -161,6 +161,10 @@ class Decoder:
     def can_speculate(self) -> bool:
         """True when a speculative final would delay nobody: no final waiting or decoding
         and the decoder busy less than :data:`SPECULATE_BUSY_LIMIT` of late."""
+        if getattr(self.engine, "incremental", False):
+            # Kaldi: a final only feeds the tail, and a discarded speculative final
+            # ends the recognizer, so resumed speech is fed again from the start.
+            return False
         with self._cond:
             if self._closing or self._finals or self._decoding_finals:
                 return False
@@ -265,7 +269,8 @@ class Decoder:
                     del self._background[due]  # by position: _Job equality compares audio
                     self.engine.backlog = 0
                     return [job]
-                if self._partials and self.busy_fraction() > PARTIAL_BUSY_LIMIT:
+                incremental = getattr(self.engine, "incremental", False)
+                if self._partials and not incremental and self.busy_fraction() > PARTIAL_BUSY_LIMIT:
                     # Saturated: a partial decode would only delay the next final.
                     for job in self._partials.values():
                         job.loop.call_soon_threadsafe(_resolve, job.future, None)
