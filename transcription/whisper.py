@@ -211,11 +211,11 @@ class WhisperEngine:
         self.strategy: DecodeStrategy = strategy
         self.guards = guards or Guards()
         # CTranslate2 on 2 cores gains little from batching (1/2/4/8 finals: 0.40/0.35/
-        # 0.37/0.45 CPU s each) while a batch makes its first final wait for the last:
-        # traced with 10 calls, a pair took 0.74 s wall (p50) where one took 0.33, so
-        # the first of a pair waited 0.4 s for nothing. One at a time; only the
-        # packed strategy needs many finals at once.
-        self.max_batch = 8 if strategy == "packed" else 1
+        # 0.37/0.45 CPU s each) while a batch makes its first final wait for the last;
+        # only the packed strategy needs many finals at once. Pairs, measured: one at a
+        # time gave 1 call p50/p95 0.67/1.18 s against 0.57/0.73 with pairs (partials
+        # and speculative finals then go one by one too), and no clear gain with 10.
+        self.max_batch = 8 if strategy == "packed" else 2
         self.backlog = 0
         self.fallbacks = 0
         self.suppress = [-1]
