@@ -122,3 +122,18 @@ async def test_service_start_fails_typed_on_a_bad_model(tmp_path: Path) -> None:
     svc = TranscriptionService(TranscriptionConfig(model=str(tmp_path / "missing")))
     with pytest.raises(ModelLoadError):
         await svc.start()
+
+
+async def test_the_revision_model_computes_at_the_lowest_cpu_priority() -> None:
+    import os
+
+    def niced() -> set[int]:
+        return {int(t) for t in os.listdir("/proc/self/task")
+                if os.getpriority(os.PRIO_PROCESS, int(t)) == 19}
+
+    before = niced()
+    async with TranscriptionService(TranscriptionConfig()) as svc:
+        # CTranslate2 computes in its own worker thread: that one is lowered, not
+        # the Python thread that hands it the revision
+        assert niced() - before
+        assert svc.stats().errors == 0

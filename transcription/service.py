@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -84,6 +85,30 @@ class Transcriber(Protocol):
     async def aclose(self) -> None: ...
 
 
+def _thread_ids() -> set[int]:
+    try:
+        return {int(t) for t in os.listdir("/proc/self/task")}
+    except OSError:  # not Linux: no per-thread priority either
+        return set()
+
+
+def _build_low_priority(config: TranscriptionConfig) -> Engine:
+    """Build an engine whose compute threads run at the lowest CPU priority (nice 19).
+
+    CTranslate2 computes in threads of its own, created when the model loads, not
+    in the thread that calls it: so the threads that appear while this model loads
+    are the ones lowered. Elsewhere than Linux the engine is just built.
+    """
+    from transcription.decoder import build_engine
+
+    before = _thread_ids()
+    engine = build_engine(config)
+    for tid in _thread_ids() - before:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, 19)
+    return engine
+
+
 class TranscriptionService:
     """One shared decoder (one model) and one Silero VAD session serving every call."""
 
@@ -112,7 +137,8 @@ class TranscriptionService:
         if self._engine is None and self.config.revise and self.config.engine == "whisper":
             # Revisions get their own model instance (~40 MB for tiny.en), one thread,
             # lowest priority: the live decoder never waits behind one.
-            background = await asyncio.to_thread(build_engine, replace(self.config, threads=1))
+            low = replace(self.config, threads=1)
+            background = await asyncio.to_thread(_build_low_priority, low)
         self._vad = await asyncio.to_thread(SileroVad)
         self._decoder = Decoder(engine, self.config, self._stats, background)
         self._decoder.start()
