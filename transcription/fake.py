@@ -24,16 +24,13 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from transcription.errors import RecognizerError
+from transcription.outbox import Outbox
 from transcription.service import TranscriptionStats
 from transcription.types import AudioChunk, Speaker, Utterance, Word
-
-#: flush waits this long for the reader to take what was emitted
-DELIVERY_WAIT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +87,7 @@ class FakeRecognizer:
             key=lambda s: s.start,
         )
         self._seq = 0
-        self._out: asyncio.Queue[Utterance | None] = asyncio.Queue()
-        self._reading = False
+        self._out = Outbox()
         self._stats = stats
 
     # -- Recognizer -------------------------------------------------------------------------
@@ -113,34 +109,15 @@ class FakeRecognizer:
         while self._pending and self._pending[0].start < self.clock:
             self._play(self._pending.pop(0))
         await asyncio.sleep(0)
-        await self._delivered()
+        await self._out.delivered()
 
     def __aiter__(self) -> AsyncIterator[Utterance]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Utterance]:
-        self._reading = True
-        try:
-            while True:
-                utt = await self._out.get()
-                if utt is None:
-                    self._out.task_done()
-                    return
-                yield utt
-                self._out.task_done()  # the consumer's loop body has run
-        finally:
-            self._reading = False
-
-    async def _delivered(self) -> None:
-        """Wait until the reader has taken everything emitted so far (if one reads)."""
-        if self._reading:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._out.join(), DELIVERY_WAIT_S)
+        return self._out.__aiter__()
 
     async def aclose(self) -> None:
         if not self.closed:
             self.closed = True
-            self._out.put_nowait(None)
+            self._out.close()
 
     # -- test helpers -----------------------------------------------------------------------
     def emit(
@@ -192,7 +169,7 @@ class FakeRecognizer:
                 self._stats.finals += 1
             else:
                 self._stats.partials += 1
-        self._out.put_nowait(utt)
+        self._out.put(utt)
 
 
 class FakeTranscriptionService:

@@ -41,6 +41,7 @@ from transcription.config import TranscriptionConfig
 from transcription.decoder import Decoder
 from transcription.engine import DecodeRequest, DecodeResult
 from transcription.errors import RecognizerError
+from transcription.outbox import Outbox
 from transcription.revise import EDGE_S, KEEP_S, Reviser, RevisionJob, Said, revised
 from transcription.service import TranscriptionStats
 from transcription.types import AudioChunk, Speaker, Utterance
@@ -50,9 +51,6 @@ from transcription.vad import Endpointer, Segment, SileroVad
 _VAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heard-vad")
 #: audio waiting for the VAD beyond this many seconds is dropped (and counted)
 MAX_BACKLOG_S = 30.0
-#: flush waits this long for the reader to take what was emitted (a reader that
-#: stopped reading must not hang the call's end)
-DELIVERY_WAIT_S = 5.0
 #: aclose waits this long for the stream's revisions, then drops them (counted)
 REVISE_CLOSE_WAIT_S = 30.0
 #: let a few 20 ms frames gather before a VAD pass: one thread hop per ~2 windows
@@ -96,8 +94,7 @@ class StreamRecognizer:
         self._emit_queue: asyncio.Queue[tuple[Segment, asyncio.Future[DecodeResult | None]]]
         self._emit_queue = asyncio.Queue()
         self._emit_task: asyncio.Task[None] | None = None
-        self._out: asyncio.Queue[Utterance | None] = asyncio.Queue()
-        self._reading = False
+        self._out = Outbox()
         self._seq_of: dict[int, int] = {}
         self._next_seq = 0
         self._finalized = -1  # highest segment index whose final was emitted
@@ -138,29 +135,10 @@ class StreamRecognizer:
         await self._emit_queue.join()
         if self._reviser is not None:
             self._revise(self._reviser.take())
-        await self._delivered()
+        await self._out.delivered()
 
     def __aiter__(self) -> AsyncIterator[Utterance]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Utterance]:
-        self._reading = True
-        try:
-            while True:
-                utt = await self._out.get()
-                if utt is None:
-                    self._out.task_done()
-                    return
-                yield utt
-                self._out.task_done()  # the consumer's loop body has run
-        finally:
-            self._reading = False
-
-    async def _delivered(self) -> None:
-        """Wait until the reader has taken everything emitted so far (if one reads)."""
-        if self._reading:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._out.join(), DELIVERY_WAIT_S)
+        return self._out.__aiter__()
 
     async def aclose(self) -> None:
         if self.closed:
@@ -179,7 +157,7 @@ class StreamRecognizer:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
             self._decoder.release(self.key)
-            self._out.put_nowait(None)
+            self._out.close()
             if self._on_close is not None:
                 self._on_close()
 
@@ -321,7 +299,7 @@ class StreamRecognizer:
         start = words[0].start if words else seg.start
         end = words[-1].end if words else seg.end
         start, end = float(np.round(start, 3)), float(np.round(max(end, start), 3))
-        self._out.put_nowait(
+        self._out.put(
             Utterance(self.call_id, self.speaker, seq, res.text, start, end, final, words)
         )
 
@@ -375,7 +353,7 @@ class StreamRecognizer:
             self.stats.revisions_changed += 1
             self.stats.revised_utterances += len(utts)
         for utt in utts:
-            self._out.put_nowait(utt)
+            self._out.put(utt)
 
 
 def _consume(fut: asyncio.Future[DecodeResult | None]) -> None:
