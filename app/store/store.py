@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,18 +65,30 @@ def _ts(epoch: float | None) -> datetime:
     return datetime.fromtimestamp(epoch, UTC) if epoch is not None else utcnow()
 
 
+def _said(u: Utterance) -> dict[str, Any]:
+    """What a final's row holds of what was said (a revision replaces exactly this)."""
+    return {
+        "text": u.text,
+        "start": u.start,
+        "end": u.end,
+        "confidence": u.confidence,
+        "words": words_to_json(u.words),
+    }
+
+
+def _utterance_where(u: Utterance) -> tuple[Any, ...]:
+    """The row of ``u``'s id: call, speaker, seq (unique)."""
+    return (
+        UtteranceRow.call_id == u.call_id,
+        UtteranceRow.speaker == u.speaker,
+        UtteranceRow.seq == u.seq,
+    )
+
+
 def utterance_row(u: Utterance, created_at: datetime) -> UtteranceRow:
     """The stored row of a final utterance (live calls and imported ones alike)."""
     return UtteranceRow(
-        call_id=u.call_id,
-        speaker=u.speaker,
-        seq=u.seq,
-        text=u.text,
-        start=u.start,
-        end=u.end,
-        confidence=u.confidence,
-        words=words_to_json(u.words),
-        created_at=created_at,
+        call_id=u.call_id, speaker=u.speaker, seq=u.seq, created_at=created_at, **_said(u)
     )
 
 
@@ -223,13 +235,7 @@ class Store:
         if not utt.final:
             raise ValueError("only final utterances are stored")
         with self.session() as s:
-            exists = s.scalar(
-                select(UtteranceRow.id).where(
-                    UtteranceRow.call_id == utt.call_id,
-                    UtteranceRow.speaker == utt.speaker,
-                    UtteranceRow.seq == utt.seq,
-                )
-            )
+            exists = s.scalar(select(UtteranceRow.id).where(*_utterance_where(utt)))
             if exists is not None:
                 return
             s.add(utterance_row(utt, utcnow()))
@@ -246,20 +252,11 @@ class Store:
         if not utt.final or utt.revision < 1:
             raise ValueError("only revisions of final utterances replace stored ones")
         with self.session() as s:
-            row = s.scalar(
-                select(UtteranceRow).where(
-                    UtteranceRow.call_id == utt.call_id,
-                    UtteranceRow.speaker == utt.speaker,
-                    UtteranceRow.seq == utt.seq,
-                )
-            )
+            row = s.scalar(select(UtteranceRow).where(*_utterance_where(utt)))
             if row is None:
                 return False
-            row.text = utt.text
-            row.start = utt.start
-            row.end = utt.end
-            row.confidence = utt.confidence
-            row.words = words_to_json(utt.words)
+            for name, value in _said(utt).items():
+                setattr(row, name, value)
             return True
 
     def upsert_cue(
