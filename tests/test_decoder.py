@@ -157,13 +157,16 @@ async def test_background_work_waits_for_finals_and_partials_then_runs_when_idle
     await dec.aclose()
 
 
-async def test_background_work_waits_while_busy_unless_expedited() -> None:
-    engine = ScriptedEngine(delay=0.3, max_batch=1)
-    dec, _ = await started(engine)
-    # Keep the decoder busy well over half of its window: background must wait.
+async def busy_decoder_with_a_revision() -> tuple[Decoder, asyncio.Future[DecodeResult | None]]:
+    """A shared-worker decoder kept busy well over half of its window, then a revision."""
+    dec, _ = await started(ScriptedEngine(delay=0.3, max_batch=1))
     for i in range(10):
         await dec.submit(req("busy", i, True))
-    bg = dec.submit(req("r", -1, True), background=True)
+    return dec, dec.submit(req("r", -1, True), background=True)
+
+
+async def test_background_work_waits_while_busy_unless_expedited() -> None:
+    dec, bg = await busy_decoder_with_a_revision()
     await asyncio.sleep(0.3)
     assert not bg.done()
     dec.expedite(("r", "caller"))
@@ -173,11 +176,7 @@ async def test_background_work_waits_while_busy_unless_expedited() -> None:
 
 
 async def test_closing_resolves_queued_background_work_to_none() -> None:
-    engine = ScriptedEngine(delay=0.3, max_batch=1)
-    dec, _ = await started(engine)
-    for i in range(10):
-        await dec.submit(req("busy", i, True))
-    bg = dec.submit(req("r", -1, True), background=True)
+    dec, bg = await busy_decoder_with_a_revision()
     await dec.aclose()
     assert (await asyncio.wait_for(bg, 5)) is None
 
