@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+import soxr
 
 from transcription.audio import (
     AudioEdge,
     AudioFormat,
+    SlidingResampler,
     alaw_table,
     encode_alaw,
     encode_mulaw,
@@ -106,6 +108,36 @@ def test_resample_preserves_length_and_frequency(rate: int) -> None:
     assert len(out) == pytest.approx(2 * SAMPLE_RATE, abs=2)
     assert dominant_hz(out) == pytest.approx(700, abs=2)
     assert rms(out[1600:-1600]) == pytest.approx(0.3 / np.sqrt(2), rel=0.02)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_sliding_resampler_equals_one_whole_call_resampling(channels: int) -> None:
+    # Payloads of awkward sizes (1 sample, under the delay, long) must not leave seams.
+    x = (np.random.default_rng(3).standard_normal((8000 * 2, channels)) * 0.2).astype(np.float32)
+    whole = np.asarray(soxr.resample(x, 8000, SAMPLE_RATE, quality="HQ")).reshape(-1, channels)
+    rs = SlidingResampler(8000, SAMPLE_RATE, channels)
+    out, i = [], 0
+    for n in itertools.cycle([160, 7, 33, 1000, 1, 50]):
+        if i >= len(x):
+            break
+        out.append(rs.resample_chunk(x[i : i + n]))
+        i += n
+    out.append(rs.resample_chunk(x[:0], last=True))
+    y = np.concatenate(out)
+    assert y.shape == whole.shape
+    assert np.max(np.abs(y - whole)) < 1e-5
+
+
+def test_phone_frames_come_out_every_frame_12_ms_behind() -> None:
+    # The reason for SlidingResampler: soxr's stream released 8 kHz audio in ~104 ms blocks.
+    edge = AudioEdge("c5", AudioFormat("mulaw", 8000, 1))
+    frame = encode_mulaw(tone(500, 0.02, 8000, 0.3))
+    produced = []
+    for _ in range(20):
+        edge.decode(frame)
+        produced.append(edge.clock())
+    sent = 0.02 * np.arange(1, 21)
+    assert np.allclose(sent - np.array(produced), 0.012, atol=1e-6)
 
 
 def test_advance_moves_the_clock_over_a_known_gap() -> None:
