@@ -27,6 +27,7 @@ from dataclasses import replace
 
 from cues.context import ContextTracker
 from cues.detectors import Match, detect, handoff_parts, heavy_matches
+from cues.emotion import EmotionReader, default_reader, emotion_hits
 from cues.learned import LearnedModel, default_model
 from cues.playbook import KindSpec, Playbook, default_playbook
 from cues.rubric import score_rubric
@@ -61,15 +62,18 @@ class CueEngine:
         call_id: str,
         playbook: Playbook | None = None,
         learned: LearnedModel | bool | None = True,
+        emotion: EmotionReader | bool | None = True,
     ) -> None:
         """``learned``: True for the committed learned layer (:mod:`cues.learned`),
-        False for patterns alone, or a model of one's own (cross-validation)."""
+        False for patterns alone, or a model of one's own (cross-validation).
+        ``emotion``: the same for the caller's emotion reader (:mod:`cues.emotion`)."""
         if not isinstance(call_id, str) or not call_id.strip():
             raise CueEngineError("call_id must be a non-empty string")
         self.call_id = call_id
         self._pb = playbook if playbook is not None else default_playbook()
         model = default_model() if learned is True else (learned or None)
         self._learned: LearnedModel | None = model
+        self._emotion = default_reader() if emotion is True else (emotion or None)
         self._learned_kinds: dict[str, tuple[str, ...]] = {  # kinds it may raise
             s: tuple(spec.kind for spec in self._by_speaker_specs(s) if model is not None
                      and spec.kind in model.enabled)
@@ -163,6 +167,8 @@ class CueEngine:
                     found[spec.kind] = (spec, hit)
             if self._learned is not None:
                 self._learned_hits(a, utt.speaker, found)
+            if self._emotion is not None and utt.speaker == "caller":
+                emotion_hits(self._emotion, a, found, self._cues.keys(), self._pb)
             for spec, hit in found.values():
                 if spec.suppressed_by & found.keys():
                     continue
