@@ -71,6 +71,7 @@ class TranscriptionSettings(BaseModel):
     engine: Literal["whisper", "vosk", "fake"] = _STT.engine
     model: str | None = _STT.model
     threads: int = _STT.threads
+    lanes: int = _STT.lanes
     compute_type: str = _STT.compute_type
     language: str | None = _STT.language
     beam_size: int = _STT.beam_size

@@ -124,8 +124,7 @@ async def test_a_failing_request_fails_alone() -> None:
 async def test_idle_decoder_sleeps_and_closes_cleanly() -> None:
     engine = ScriptedEngine()
     dec, _ = await started(engine)
-    thread = dec._thread
-    assert thread is not None
+    (thread,) = dec._threads
     await asyncio.sleep(0.3)
     assert engine.batches == []
     dec.release(("a", "caller"))
@@ -137,6 +136,56 @@ async def test_idle_decoder_sleeps_and_closes_cleanly() -> None:
     assert not thread.is_alive()
     with pytest.raises(RecognizerError, match="closed"):
         dec.submit(req("a", 1, True))
+
+
+async def test_lanes_decode_two_calls_finals_side_by_side() -> None:
+    # Each lane has its own engine; a burst is spread over the idle lanes, not batched on one.
+    engines = [ScriptedEngine(), ScriptedEngine()]
+    for e in engines:
+        e.gate.clear()
+    stats = TranscriptionStats()
+    dec = Decoder(engines, TranscriptionConfig(), stats)
+    dec.start()
+    await asyncio.sleep(0.05)  # both lanes asleep, idle
+    futs = [dec.submit(req(c, 0, True)) for c in "abc"]
+    await asyncio.sleep(0.1)
+    assert dec._lane_work == ["final", "final"]  # both lanes on finals at once
+    for e in engines:
+        e.gate.set()
+    texts = sorted([(await f).text for f in futs])  # type: ignore[union-attr]
+    assert texts == ["a:0:1", "b:0:1", "c:0:1"]
+    sizes = sorted(len(b) for e in engines for b in e.batches)
+    # 3 finals, 2 idle lanes: 2 on one and 1 on the other, or one by one if a lane woke
+    # between two submissions; never all 3 on one lane while the other idles
+    assert sizes in ([1, 2], [1, 1, 1])
+    assert {t for e in engines for t in e.threads} == {"heard-decoder", "heard-decoder-1"}
+    dec.release(("a", "caller"))
+    await asyncio.sleep(0.05)
+    assert all(e.released == [("a", "caller")] for e in engines)
+    await dec.aclose()
+    assert stats.decodes == len(sizes)
+
+
+async def test_one_lane_stays_free_for_finals_while_partials_wait() -> None:
+    engines = [ScriptedEngine(), ScriptedEngine()]
+    for e in engines:
+        e.gate.clear()
+    dec = Decoder(engines, TranscriptionConfig(), TranscriptionStats())
+    dec.start()
+    await asyncio.sleep(0.05)
+    p1 = dec.submit(req("a", 0, False))
+    await asyncio.sleep(0.1)  # a lane has taken p1 (alone: not batched with p2)
+    p2 = dec.submit(req("b", 0, False))
+    await asyncio.sleep(0.1)
+    assert dec.queue_depth() == 1  # the other lane leaves p2 queued
+    f = dec.submit(req("c", 0, True))
+    await asyncio.sleep(0.1)
+    assert dec.queue_depth() == 1 and dec.live_depth() == 2  # the final went to the free lane
+    for e in engines:
+        e.gate.set()
+    assert (await f).text == "c:0:1"  # type: ignore[union-attr]
+    assert (await p1) is not None and (await p2) is not None
+    await dec.aclose()
 
 
 async def test_background_work_waits_for_finals_and_partials_then_runs_when_idle() -> None:

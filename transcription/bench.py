@@ -627,7 +627,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("whisper", "vosk"), default="whisper")
     p.add_argument("--model", default=None, help="model name or directory")
     p.add_argument("--strategy", choices=DECODE_STRATEGIES, default="guarded")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="live decoding threads in all")
+    p.add_argument("--lanes", type=int, default=2, help="live decode lanes (models) sharing them")
     p.add_argument("--min-window", type=float, default=20.0,
                    help="guarded strategy: shortest encoder window in seconds")
     p.add_argument("--end-silence", type=float, default=None,
@@ -712,10 +713,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         speculate_after_s=None if args.no_speculate else args.speculate_after,
         revise=not args.no_revise,
         shed_busy=args.shed_busy,
+        lanes=args.lanes,
     )
     result: dict[str, Any] = {
         "engine": config.engine,
         "model": config.model or "tiny.en (embedded)",
+        "lanes": config.live_lanes,
         "strategy": config.strategy if config.engine == "whisper" else None,
         "min_window_s": config.min_window_s if config.engine == "whisper" else None,
         "end_silence_s": config.vad.end_silence_s,

@@ -74,7 +74,13 @@ class TranscriptionConfig:
 
     engine: Engine = "whisper"
     model: str | None = None
+    #: CPU threads for live decoding in all, split over the lanes
     threads: int = 2
+    #: live decode lanes: worker threads, each with its own model instance of
+    #: ``threads // lanes`` threads (at least one), so finals of different calls decode
+    #: side by side (see :mod:`transcription.decoder`). Vosk and
+    #: ``condition_on_previous`` keep state per stream in the engine: one lane.
+    lanes: int = 2
     compute_type: str = "int8"
     language: str | None = "en"
     beam_size: int = 1
@@ -106,6 +112,13 @@ class TranscriptionConfig:
     max_pending_partials: int = 64
     vad: VadConfig = field(default_factory=VadConfig)
 
+    @property
+    def live_lanes(self) -> int:
+        """Lanes actually used: one for engines that keep per-stream state."""
+        if self.engine == "vosk" or self.condition_on_previous:
+            return 1
+        return self.lanes
+
     def __post_init__(self) -> None:
         if self.engine not in ("whisper", "vosk"):
             raise ValueError(f"unknown engine {self.engine!r} (whisper or vosk)")
@@ -115,6 +128,8 @@ class TranscriptionConfig:
             raise ValueError(f"unknown strategy {self.strategy!r} ({', '.join(DECODE_STRATEGIES)})")
         if not 1 <= self.threads <= 64:
             raise ValueError("threads must be within 1..64")
+        if not 1 <= self.lanes <= 16:
+            raise ValueError("lanes must be within 1..16")
         if self.beam_size < 1:
             raise ValueError("beam_size must be >= 1")
         if not 1.0 <= self.min_window_s <= 30.0:

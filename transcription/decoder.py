@@ -1,10 +1,13 @@
-"""One decoder per process: every live channel shares one model and one worker thread.
+"""One decoder per process: every live channel shares one queue and its decode lanes.
 
-Scheduling (the worker takes one batch at a time):
+A *lane* is a worker thread with its own engine (for Whisper its own one-thread
+model instance): by default two, so two finals of different calls decode side by
+side. Scheduling (each lane takes one batch at a time):
 
-* finals first, oldest first, up to the engine's ``max_batch`` per decode (so a
-  burst of turns ending together across calls is decoded in one go, and with
-  the ``packed`` strategy in one window);
+* finals first, oldest first, up to the engine's ``max_batch`` per decode, but
+  no more than leaves work for the lanes that are idle (so a burst of turns
+  ending together across calls is spread over the lanes; with the ``packed``
+  strategy decoded in one window);
 * partials only when no final waits, and only the newest per channel: a newer
   partial replaces a queued one (its future resolves to ``None``), and a final
   cancels its channel's queued partial. While the decoder has been busy more
@@ -25,11 +28,14 @@ Scheduling (the worker takes one batch at a time):
 * nothing to do -> the worker sleeps on a condition variable: no CPU while
   nobody speaks.
 
-Why batching and not parallel workers: on a 2-core CPU one CTranslate2 call
-with 2 intra-op threads already saturates the machine, so a second worker would
-only contend. Batching finals that end together shares the per-call overhead
-(greedy generate is as costly as the encoder for short utterances; see the
-table in :mod:`transcription.whisper`).
+Why lanes and not one engine with 2 threads: CTranslate2's intra-op threads do
+little for tiny.en on short windows. Measured (tiny.en int8, 2-core machine, 2-7 s
+read-speech utterances, guarded 20 s window): one final at a time 0.28 s wall with
+2 threads and 0.29 s with 1; pairs with 2 threads 0.51 s a pair (0.25 s each);
+two lanes of 1 thread in parallel 0.37 s each, 0.19 s of wall per final. So lanes
+keep a lone final as fast and serve a burst a third faster, and no final waits
+for another call's batch. Engines that keep per-stream state between decodes
+(Vosk, Whisper conditioned on the previous text) get one lane.
 
 All engine work (for Whisper: feature extraction, encoder, generate, alignment)
 runs in the worker thread; the event loop only receives results through
@@ -44,7 +50,8 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from transcription.config import TranscriptionConfig
 from transcription.engine import DecodeRequest, DecodeResult, Engine, StreamKey
@@ -68,7 +75,20 @@ SHED_BACKLOG = 2
 BACKGROUND_POLL_S = 0.25
 
 
-def build_engine(config: TranscriptionConfig) -> Engine:
+def build_lanes(config: TranscriptionConfig) -> list[Engine]:
+    """One engine per live lane (blocking; raises ModelLoadError). Whisper lanes share one
+    loaded model (CTranslate2 replicas: one copy of the weights, measured 70 MB against
+    124 MB for two models), each with ``threads // lanes`` threads."""
+    lanes = config.live_lanes
+    lane = replace(config, threads=max(1, config.threads // lanes))
+    first = build_engine(lane, workers=lanes)
+    sibling = getattr(first, "sibling", None)
+    if sibling is None:
+        return [first, *(build_engine(lane) for _ in range(lanes - 1))]
+    return [first, *(sibling() for _ in range(lanes - 1))]
+
+
+def build_engine(config: TranscriptionConfig, *, workers: int = 1) -> Engine:
     """Load the configured engine (blocking; raises ModelLoadError)."""
     if config.engine == "vosk":
         from transcription.vosk_engine import VoskEngine
@@ -86,6 +106,7 @@ def build_engine(config: TranscriptionConfig) -> Engine:
         strategy=config.strategy,
         condition=config.condition_on_previous,
         guards=Guards(min_window_s=config.min_window_s),
+        workers=workers,
     )
 
 
@@ -104,12 +125,18 @@ class Decoder:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Sequence[Engine],
         config: TranscriptionConfig,
         stats: TranscriptionStats,
         background_engine: Engine | None = None,
     ) -> None:
-        self.engine = engine
+        """``engine``: one engine, or one per lane (each used only by its lane's thread)."""
+        self.engines: tuple[Engine, ...] = (
+            tuple(engine) if isinstance(engine, Sequence) else (engine,)
+        )
+        if not self.engines:
+            raise ValueError("a decoder needs at least one engine")
+        self.engine = self.engines[0]  # its traits (max_batch, incremental) stand for all
         self.background_engine = background_engine
         self._bg_thread: threading.Thread | None = None
         self.config = config
@@ -120,17 +147,22 @@ class Decoder:
         self._background: deque[_Job] = deque()
         self._releases: list[StreamKey] = []
         self._closing = False
-        self._thread: threading.Thread | None = None
-        self._decoding_finals = False  # the worker is on a batch of finals
+        self._threads: list[threading.Thread] = []
+        #: per lane: what it is decoding ("" when idle): final, partial or background
+        self._lane_work = [""] * len(self.engines)
+        self._waiting = 0  # lanes asleep on the condition (idle)
         self.busy_seconds = 0.0
         #: (end time, seconds) of recent decodes, for the busy fraction
         self._recent: deque[tuple[float, float]] = deque()
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="heard-decoder", daemon=True)
-            self._thread.start()
+        if not self._threads:
+            for lane in range(len(self.engines)):
+                name = "heard-decoder" if lane == 0 else f"heard-decoder-{lane}"
+                t = threading.Thread(target=self._run, args=(lane,), name=name, daemon=True)
+                t.start()
+                self._threads.append(t)
         if self.background_engine is not None and self._bg_thread is None:
             self._bg_thread = threading.Thread(
                 target=self._run_background, name="heard-revise", daemon=True
@@ -142,9 +174,9 @@ class Decoder:
         with self._cond:
             self._closing = True
             self._cond.notify_all()
-        if self._thread is not None:
-            await asyncio.to_thread(self._thread.join)
-            self._thread = None
+        for t in self._threads:
+            await asyncio.to_thread(t.join)
+        self._threads = []
         if self._bg_thread is not None:
             await asyncio.to_thread(self._bg_thread.join)
             self._bg_thread = None
@@ -154,9 +186,11 @@ class Decoder:
             return len(self._finals) + len(self._partials) + len(self._background)
 
     def live_depth(self) -> int:
-        """Finals and partials queued, plus one while a final is decoding (no background)."""
+        """Finals and partials queued, plus one per lane decoding finals (no background)."""
         with self._cond:
-            return len(self._finals) + len(self._partials) + int(self._decoding_finals)
+            return (
+                len(self._finals) + len(self._partials) + self._lane_work.count("final")
+            )
 
     def can_speculate(self) -> bool:
         """True when a speculative final would delay nobody: no final waiting or decoding
@@ -166,7 +200,7 @@ class Decoder:
             # ends the recognizer, so resumed speech is fed again from the start.
             return False
         with self._cond:
-            if self._closing or self._finals or self._decoding_finals:
+            if self._closing or self._finals or "final" in self._lane_work:
                 return False
             return self.busy_fraction() <= SPECULATE_BUSY_LIMIT
 
@@ -240,21 +274,29 @@ class Decoder:
             self._cond.notify_all()  # two workers wait on this condition
 
     # -- worker -----------------------------------------------------------------------------
-    def _take(self) -> list[_Job] | None:
+    def _take(self, lane: int) -> list[_Job] | None:
+        engine = self.engines[lane]
         with self._cond:
             while True:
                 if self._releases:
                     for key in self._releases:
-                        self.engine.release(key)
+                        for e in self.engines:
+                            e.release(key)
                     self._releases.clear()
-                self._decoding_finals = False
+                if self._lane_work[lane] and self._waiting and (self._partials or self._background):
+                    self._cond.notify_all()  # a lane held back by the rule below may go
+                self._lane_work[lane] = ""
                 if self._finals:
-                    n = min(len(self._finals), max(1, self.engine.max_batch))
+                    # Leave work for the idle lanes: 3 finals, 2 lanes -> 2 here, 1 there.
+                    share = -(-len(self._finals) // (1 + self._waiting))
+                    n = min(share, max(1, engine.max_batch))
                     batch = [self._finals.popleft() for _ in range(n)]
                     shed = self.config.shed_busy
                     behind = shed is not None and self.busy_fraction() > shed
-                    self.engine.backlog = len(self._finals) + (SHED_BACKLOG if behind else 0)
-                    self._decoding_finals = True
+                    engine.backlog = len(self._finals) + (SHED_BACKLOG if behind else 0)
+                    self._lane_work[lane] = "final"
+                    if self._finals and self._waiting:
+                        self._cond.notify_all()
                     return batch
                 if self._closing:
                     for job in [*self._partials.values(), *self._background]:
@@ -267,8 +309,14 @@ class Decoder:
                 if shared and due is not None:
                     job = self._background[due]
                     del self._background[due]  # by position: _Job equality compares audio
-                    self.engine.backlog = 0
+                    engine.backlog = 0
+                    self._lane_work[lane] = "background"
                     return [job]
+                # With lanes, one is always kept for finals: partials and revisions on every
+                # lane measured 2.4x the partial decodes, each slowing the finals beside it.
+                others = self._lane_work[:lane] + self._lane_work[lane + 1 :]
+                side = others.count("partial") + others.count("background")
+                spare = len(self.engines) == 1 or side < len(self.engines) - 1
                 incremental = getattr(self.engine, "incremental", False)
                 if self._partials and not incremental and self.busy_fraction() > PARTIAL_BUSY_LIMIT:
                     # Saturated: a partial decode would only delay the next final.
@@ -276,26 +324,36 @@ class Decoder:
                         job.loop.call_soon_threadsafe(_resolve, job.future, None)
                     self.stats.partials_dropped += len(self._partials)
                     self._partials.clear()
-                if self._partials:
+                if self._partials and spare:
                     keys = sorted(self._partials, key=lambda k: self._partials[k].queued_at)
-                    keys = keys[: max(1, self.engine.max_batch)]
-                    self.engine.backlog = 0
+                    keys = keys[: max(1, engine.max_batch)]
+                    engine.backlog = 0
+                    self._lane_work[lane] = "partial"
                     return [self._partials.pop(k) for k in keys]
-                if shared and self._background:
+                if shared and self._background and spare:
                     if self.busy_fraction() <= BACKGROUND_BUSY_LIMIT:
-                        self.engine.backlog = 0
+                        engine.backlog = 0
+                        self._lane_work[lane] = "background"
                         return [self._background.popleft()]
                     # The busy share decays with time alone: look again shortly.
-                    self._cond.wait(BACKGROUND_POLL_S)
+                    self._sleep(BACKGROUND_POLL_S)
                     continue
-                self._cond.wait()
+                self._sleep(None)
 
-    def _run(self) -> None:
+    def _sleep(self, timeout: float | None) -> None:
+        """Wait on the condition as an idle lane (hold ``_cond``)."""
+        self._waiting += 1
+        try:
+            self._cond.wait(timeout)
+        finally:
+            self._waiting -= 1
+
+    def _run(self, lane: int = 0) -> None:
         while True:
-            jobs = self._take()
+            jobs = self._take(lane)
             if jobs is None:
                 return
-            self._decode(jobs)
+            self._decode(jobs, self.engines[lane])
 
     def _run_background(self) -> None:
         """The revision worker: its own engine, lowest CPU priority, oldest job first."""
@@ -323,36 +381,39 @@ class Decoder:
             job.loop.call_soon_threadsafe(_resolve, job.future, res)
 
     def busy_fraction(self) -> float:
-        """Share of the last :data:`BUSY_WINDOW_S` seconds spent decoding (hold ``_cond``)."""
+        """Share of the lanes' last :data:`BUSY_WINDOW_S` seconds spent decoding (hold
+        ``_cond``)."""
         now = time.perf_counter()
         while self._recent and self._recent[0][0] < now - BUSY_WINDOW_S:
             self._recent.popleft()
-        return min(1.0, sum(s for _, s in self._recent) / BUSY_WINDOW_S)
+        capacity = BUSY_WINDOW_S * len(self.engines)
+        return min(1.0, sum(s for _, s in self._recent) / capacity)
 
-    def _decode(self, jobs: list[_Job]) -> None:
+    def _decode(self, jobs: list[_Job], engine: Engine) -> None:
         t0 = time.perf_counter()
         try:
             results: list[DecodeResult | BaseException] = list(
-                self.engine.decode([j.request for j in jobs])
+                engine.decode([j.request for j in jobs])
             )
         except Exception as exc:  # one bad batch must not stop the decoder
             if len(jobs) > 1:
                 for job in jobs:  # isolate the culprit: retry one by one
-                    self._decode([job])
+                    self._decode([job], engine)
                 return
             log.warning("decode failed: %s", type(exc).__name__)
             results = [RecognizerError(f"decode failed: {type(exc).__name__}: {exc}")]
-            self.stats.errors += 1
+            with self._cond:
+                self.stats.errors += 1
         elapsed = time.perf_counter() - t0
-        self.busy_seconds += elapsed
-        with self._cond:  # busy_fraction() also runs on the event loop
+        with self._cond:  # lanes add up concurrently; busy_fraction() also runs on the loop
+            self.busy_seconds += elapsed
             self._recent.append((time.perf_counter(), elapsed))
-        self.stats.decodes += 1
-        self.stats.decode_seconds += elapsed
+            self.stats.decodes += 1
+            self.stats.decode_seconds += elapsed
+            for job, res in zip(jobs, results, strict=True):
+                self.stats.audio_seconds_decoded += job.request.duration
+                self.stats.fallbacks += isinstance(res, DecodeResult) and res.fallback
         for job, res in zip(jobs, results, strict=True):
-            self.stats.audio_seconds_decoded += job.request.duration
-            if isinstance(res, DecodeResult) and res.fallback:
-                self.stats.fallbacks += 1
             job.loop.call_soon_threadsafe(_resolve, job.future, res)
 
 

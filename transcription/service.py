@@ -127,12 +127,14 @@ class TranscriptionService:
         """Load the model and the VAD (in a worker thread); raises ModelLoadError."""
         if self._decoder is not None:
             return
-        from transcription.decoder import Decoder, build_engine
+        from transcription.decoder import Decoder, build_lanes
         from transcription.vad import SileroVad
 
-        engine = self._engine
-        if engine is None:
-            engine = await asyncio.to_thread(build_engine, self.config)
+        engines: list[Engine]
+        if self._engine is not None:
+            engines = [self._engine]
+        else:
+            engines = await asyncio.to_thread(build_lanes, self.config)
         background = None
         if self._engine is None and self.config.revise and self.config.engine == "whisper":
             # Revisions get their own model instance (~40 MB for tiny.en), one thread,
@@ -140,7 +142,7 @@ class TranscriptionService:
             low = replace(self.config, threads=1)
             background = await asyncio.to_thread(_build_low_priority, low)
         self._vad = await asyncio.to_thread(SileroVad)
-        self._decoder = Decoder(engine, self.config, self._stats, background)
+        self._decoder = Decoder(engines, self.config, self._stats, background)
         self._decoder.start()
 
     def open_stream(self, call_id: str, speaker: Speaker) -> Recognizer:

@@ -57,6 +57,7 @@ alignment and the fallback: they are a preview, replaced by their final.
 
 from __future__ import annotations
 
+import copy
 import re
 import zlib
 from collections.abc import Sequence
@@ -173,7 +174,10 @@ class WhisperEngine:
         strategy: DecodeStrategy = "guarded",
         guards: Guards | None = None,
         condition: bool = False,
+        workers: int = 1,
     ) -> None:
+        """``workers``: how many threads may decode on this model at once (one per
+        :meth:`sibling`); CTranslate2 runs them in parallel on one copy of the weights."""
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
@@ -190,7 +194,7 @@ class WhisperEngine:
                 device="cpu",
                 compute_type=compute_type,
                 cpu_threads=threads,
-                num_workers=1,
+                num_workers=workers,
                 local_files_only=True,  # never download at run time
             )
         except Exception as exc:  # CTranslate2/HF raise many types; one typed error out
@@ -224,6 +228,16 @@ class WhisperEngine:
         #: (WER 0.198 with, 0.195 without), so off by default.
         self.condition = condition
         self._history: dict[StreamKey, list[int]] = {}
+
+    def sibling(self) -> WhisperEngine:
+        """Another engine on the same loaded model (weights, tokenizer), for another decode
+        lane; its own per-decode state (backlog, history). Build the model with ``workers``
+        at least the number of engines that decode at once."""
+        twin = copy.copy(self)
+        twin.backlog = 0
+        twin.fallbacks = 0
+        twin._history = {}
+        return twin
 
     # -- Engine -----------------------------------------------------------------------------
     def release(self, key: StreamKey) -> None:
