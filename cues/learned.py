@@ -56,7 +56,6 @@ ARTIFACT = Path(__file__).parent / "models" / "learned.npz"
 ENV_ARTIFACT = "HEARD_CUES_MODEL"
 
 _TOKEN = re.compile(r"[a-z0-9']+|[.,;:!?]")
-_WORDS = re.compile(r"[a-z][a-z']*[a-z]")
 _SCOPE_END = frozenset({".", ",", ";", ":", "!", "?", "but"})
 _NEGATORS = frozenset(
     {"not", "no", "never", "nothing", "nope", "none", "without", "neither", "nor", "nobody",
@@ -85,15 +84,24 @@ class LearnedError(ValueError):
     """The artifact is missing or malformed (names the file and the problem)."""
 
 
+def tokens(text: str) -> list[str]:
+    """Words and punctuation of a lower-cased utterance, contractions restored."""
+    get = _CONTRACTIONS.get
+    return [get(t, t) for t in _TOKEN.findall(text)]
+
+
 def features(text: str, clusters: Mapping[str, int] | None = None) -> list[str]:
     """The n-gram features of one lower-cased utterance (see the module docstring);
     with ``clusters`` (word -> cluster), also ``c:N`` per word and ``m:N`` per word in
     a negator's scope."""
+    return _features(tokens(text), clusters)
+
+
+def _features(toks: list[str], clusters: Mapping[str, int] | None) -> list[str]:
     out: list[str] = []
     prev = prev2 = ""
     negated = False
-    for tok in _TOKEN.findall(text):
-        tok = _CONTRACTIONS.get(tok, tok)
+    for tok in toks:
         c = clusters.get(tok) if clusters is not None else None
         if tok in _SCOPE_END:
             negated = False
@@ -145,7 +153,11 @@ class LearnedModel:
     dense_index: Mapping[str, int] | None = field(default=None, repr=False)
     dense_vectors: np.ndarray | None = field(default=None, repr=False)
     dense_weights: np.ndarray | None = field(default=None, repr=False)
+    #: vetoes compare the evidence (score less bias) rather than the score: a short
+    #: utterance with no words against the kind keeps its pattern's match
+    veto_relative: bool = False
     _col: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _dense_kinds: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         k = len(self.kinds)
@@ -165,6 +177,8 @@ class LearnedModel:
             n, d = self.dense_vectors.shape
             if self.dense_weights.shape != (d, k) or len(self.dense_index or {}) != n:
                 raise LearnedError(f"{self.path}: dense vectors/weights shapes disagree")
+            product = (self.dense_vectors @ self.dense_weights).astype(np.float32)
+            object.__setattr__(self, "_dense_kinds", product)
 
     @property
     def enabled(self) -> frozenset[str]:
@@ -187,7 +201,8 @@ class LearnedModel:
     def vetoes_match(self, scores: np.ndarray, kind: str) -> bool:
         assert self.vetoes is not None
         i = self._col[kind]
-        return bool(scores[i] < self.vetoes[i])
+        evidence = scores[i] - self.bias[i] if self.veto_relative else scores[i]
+        return bool(evidence < self.vetoes[i])
 
     def rows(self, feats: Iterable[str]) -> list[int]:
         get = self.vocab.get
@@ -195,15 +210,18 @@ class LearnedModel:
 
     def scores(self, text: str) -> np.ndarray:
         """Log-odds of every kind for one lower-cased utterance."""
-        rows = self.rows(features(text, self.clusters))
+        toks = tokens(text)
+        rows = self.rows(_features(toks, self.clusters))
         out: np.ndarray = (
             self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
         )
-        if self.dense_weights is not None:
-            assert self.dense_index is not None and self.dense_vectors is not None
-            v = dense_mean(text, self.dense_index, self.dense_vectors)
-            if v is not None:
-                out += v @ self.dense_weights
+        if self._dense_kinds is not None:
+            assert self.dense_index is not None
+            get = self.dense_index.get
+            drows = [i for i in map(get, toks) if i is not None]
+            if drows:
+                # mean(vectors[rows]) @ weights, as the mean of the rows of their product
+                out += self._dense_kinds.take(drows, axis=0).sum(axis=0) / len(drows)
         return out
 
     def score(self, text: str, kind: str) -> float:
@@ -228,6 +246,7 @@ class LearnedModel:
             "bias": self.bias.astype(np.float32),
             "thresholds": self.thresholds.astype(np.float32),
             "vetoes": np.asarray(self.vetoes, dtype=np.float32),
+            "veto_relative": np.array(self.veto_relative),
             **_cluster_arrays(self.clusters),
             **_dense_arrays(self),
         }
@@ -244,6 +263,7 @@ class LearnedModel:
                 bias = np.asarray(z["bias"], dtype=np.float32)
                 thresholds = np.asarray(z["thresholds"], dtype=np.float32)
                 vetoes = np.asarray(z["vetoes"], dtype=np.float32) if "vetoes" in z else None
+                relative = bool(z["veto_relative"]) if "veto_relative" in z else False
                 clusters: dict[str, int] | None = None
                 if "cluster_words" in z:
                     ids = np.asarray(z["cluster_ids"], dtype=np.int64)
@@ -263,6 +283,7 @@ class LearnedModel:
         return cls(
             kinds, vocab, weights, bias, thresholds, vetoes, str(p), clusters,
             dense_index=index, dense_vectors=vectors, dense_weights=dense_weights,
+            veto_relative=relative,
         )  # fmt: skip
 
 
@@ -290,9 +311,7 @@ def _dense_arrays(model: LearnedModel) -> dict[str, np.ndarray]:
 def dense_mean(text: str, index: Mapping[str, int], vectors: np.ndarray) -> np.ndarray | None:
     """The mean distilled vector of the utterance's words in ``index`` (None if none)."""
     get = index.get
-    rows = [
-        i for i in (get(_CONTRACTIONS.get(t, t)) for t in _WORDS.findall(text)) if i is not None
-    ]
+    rows = [i for i in map(get, tokens(text)) if i is not None]
     if not rows:
         return None
     out: np.ndarray = vectors.take(rows, axis=0).mean(axis=0)

