@@ -27,6 +27,7 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("bench", "cues"): ("cues.bench", "benchmark the cue engine's throughput"),
     ("eval", "cues"): ("cues.evaluate", "score the cue engine on call scripts"),
     ("train", "cues"): ("cues.train", "rebuild the cue engine's learned layer (cues/models)"),
+    ("train", "emotion"): ("cues.train_emotion", "rebuild the caller emotion reader (cues/models)"),
     ("eval", "emotions"): ("cues.yardsticks", "orient/validate_first on GoEmotions"),
     ("eval", "robustness"): ("cues.yardsticks", "cue agreement, recognizer vs corrected text"),
     ("eval", "e2e"): ("app.e2e", "end to end: synth, stream over Twilio, score the sidebar"),

@@ -28,12 +28,16 @@ call already have it, and never:
 - beside ``own_it``/``reflect_back``/``abuse``/``urgent_risk`` found in the same
   utterance (those cards say what to do; a second card is noise), or once ``abuse``
   has been raised in the call (the anger is then at the agent);
-- for a denied emotion ("I'm not angry", "not worried at all"), or a long-ago or
-  reported event where the kind's own triggers would block it.
+- where the kind's own vetoes in the playbook hold (``unless``/``unless_utterance``:
+  relief is not fear), for a denied emotion ("I'm not angry", "not worried at all"),
+  a long-ago or reported event where the kind's own triggers would block it, or an
+  utterance of fewer than ``MIN_WORDS`` words.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -48,6 +52,9 @@ from cues.playbook import KindSpec, Playbook
 from cues.text import Analysed, sentence_has
 
 ARTIFACT = Path(__file__).parent / "models" / "emotion.npz"
+#: another artifact for the engine, or ``off`` (evaluation:
+#: ``HEARD_EMOTION_MODEL=/tmp/e.npz heard eval emotions ...``)
+ENV_ARTIFACT = "HEARD_EMOTION_MODEL"
 #: emotion -> the cue kind it raises
 KIND_OF = {"anger": "validate_first", "fear": "orient"}
 #: kinds found in the same utterance that keep the reader quiet, per emotion
@@ -58,7 +65,11 @@ BLOCKED_BY = {
 #: kinds raised earlier in the call that keep the reader quiet
 BLOCKED_AFTER = {"anger": frozenset({"abuse"}), "fear": frozenset()}
 
-_WORD = re.compile(r"[a-z0-9']+")
+#: fewer words than this and the reader stays quiet (one word's embedding decides
+#: alone; measured: "Unbelievable." scored as fear on an unseen call)
+MIN_WORDS = 3
+#: words as the embedding table keys them (training and run time alike)
+EMOTION_WORD = re.compile(r"[a-z0-9']+")
 #: anger aimed at the agent (the person on the line), not at the situation
 _AT_AGENT = re.compile(
     r"\b(?:at|with) you\b(?! (?:guys|people|all))"
@@ -92,6 +103,8 @@ class EmotionReader:
     word_pieces: np.ndarray  # (len(words),): how many word pieces the word has
     bias: np.ndarray  # (len(emotions),)
     thresholds: np.ndarray  # (len(emotions),); NaN = the emotion raises nothing
+    #: :func:`features_digest` when trained: the n-gram weights are only valid for it
+    features_digest: str = ""
     path: str = ""
     _col: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
@@ -121,7 +134,7 @@ class EmotionReader:
         if rows:
             out += self.weights.take(rows, axis=0).sum(axis=0)
         wget = self.words.get
-        ws = [i for i in map(wget, _WORD.findall(text)) if i is not None]
+        ws = [i for i in map(wget, EMOTION_WORD.findall(text)) if i is not None]
         if ws:
             out += self.word_sum.take(ws, axis=0).sum(axis=0) / float(
                 self.word_pieces.take(ws).sum()
@@ -147,6 +160,7 @@ class EmotionReader:
             word_pieces=self.word_pieces.astype(np.int16),
             bias=self.bias.astype(np.float32),
             thresholds=self.thresholds.astype(np.float32),
+            features_digest=np.array(self.features_digest),
         )
 
     @classmethod
@@ -163,6 +177,7 @@ class EmotionReader:
                     word_pieces=np.asarray(z["word_pieces"], dtype=np.float32),
                     bias=np.asarray(z["bias"], dtype=np.float32),
                     thresholds=np.asarray(z["thresholds"], dtype=np.float32),
+                    features_digest=str(z["features_digest"]) if "features_digest" in z else "",
                     path=str(p),
                 )
         except (OSError, KeyError, ValueError) as exc:
@@ -173,10 +188,24 @@ class EmotionReader:
 
 @lru_cache(maxsize=1)
 def default_reader() -> EmotionReader | None:
-    """The committed artifact, or None when it is absent (the engine runs without)."""
+    """The committed artifact (or the one ``$HEARD_EMOTION_MODEL`` names, which must
+    exist; ``off`` for none), or None when the committed one is absent."""
+    named = os.environ.get(ENV_ARTIFACT)
+    if named:
+        return None if named == "off" else EmotionReader.load(named)
     if not ARTIFACT.is_file():
         return None
     return EmotionReader.load(ARTIFACT)
+
+
+#: what :func:`features_digest` reads: negation, contractions, punctuation, n-grams
+_PROBE = "I'm not scared, but im furious: they dont care. Nobody called me back!"
+
+
+def features_digest() -> str:
+    """A fingerprint of :func:`cues.learned.features` (the reader's n-gram weights are
+    keyed by its strings: when it changes, retrain with ``heard train emotion``)."""
+    return hashlib.sha1("\x00".join(features(_PROBE.lower())).encode()).hexdigest()[:16]
 
 
 def at_agent(text: str) -> bool:
@@ -207,6 +236,8 @@ def emotion_hits(
     if not todo:
         return
     text = a.masked
+    if len(EMOTION_WORD.findall(text)) < MIN_WORDS:
+        return  # "Unbelievable." alone: one word's vector is too noisy to read
     scores = reader.scores(text)
     hits = [e for e in reader.over(scores) if e in todo]
     if not hits or denied(text):
@@ -216,7 +247,13 @@ def emotion_hits(
             continue
         kind = KIND_OF[emotion]
         spec = pb.kinds[kind]
+        if spec.unless_utterance is not None and spec.unless_utterance.search(
+            a.norm, present=a.present
+        ):
+            continue  # the kind's own vetoes hold for the reader too ("so relieved")
         start, end = _best_sentence(reader, a, emotion)
+        if spec.unless is not None and sentence_has(a, start, spec.unless):
+            continue
         if _blocked_by_time(spec, a, start, pb):
             continue
         found[kind] = (
