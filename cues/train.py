@@ -543,7 +543,8 @@ ROUTINE = 0
 #: (up to -3: the hand-written constructions of tests/test_cues_kinds.py and
 #: test_cues_constructions.py are short and sit at -1 to -2 for their own kind; a
 #: level of -1, the best out of fold on the scripts, vetoed them)
-VETO_GRID = tuple(float(x) for x in np.arange(-10.0, -2.99, 0.5))
+VETO_MAX = -3.0
+VETO_GRID = tuple(float(x) for x in np.arange(-10.0, 0.01, 0.5))
 #: a missed emergency costs more than a false card: alert kinds are vetoed only this
 #: much further below the common level
 ALERT_MARGIN = 3.0
@@ -564,11 +565,13 @@ def pattern_pairs(
     return out
 
 
-def choose_veto(pairs: Sequence[tuple[str, bool, float]]) -> tuple[float, dict[str, int]]:
+def choose_veto(
+    pairs: Sequence[tuple[str, bool, float]], top: float = VETO_MAX
+) -> tuple[float, dict[str, int]]:
     """The common veto level that removes the most wrong pattern raisings net of
     right ones lost (ties: the lower, more cautious level)."""
     best = (0, float("nan"), {"wrong_removed": 0, "right_lost": 0})
-    for v in VETO_GRID:
+    for v in (v for v in VETO_GRID if v <= top):
         wrong = sum(1 for k, ok, sc in pairs if not ok and sc < _veto_for(k, v))
         right = sum(1 for k, ok, sc in pairs if ok and sc < _veto_for(k, v))
         if wrong - right > best[0]:
@@ -577,7 +580,7 @@ def choose_veto(pairs: Sequence[tuple[str, bool, float]]) -> tuple[float, dict[s
 
 
 def choose_kind_vetoes(
-    pairs: Sequence[tuple[str, bool, float]], common: float, cost: float
+    pairs: Sequence[tuple[str, bool, float]], common: float, cost: float, top: float = VETO_MAX
 ) -> dict[str, float]:
     """Per kind, the level (of the common grid, alert kinds shifted) that removes the
     most wrong pattern raisings net of ``cost`` per right one lost, when it removes at
@@ -593,7 +596,7 @@ def choose_kind_vetoes(
 
         base = net(_veto_for(kind, common)) if common == common else 0.0
         best = (base, _veto_for(kind, common))
-        for v in VETO_GRID:
+        for v in (v for v in VETO_GRID if v <= top):
             n = net(_veto_for(kind, v))
             if n >= best[0] + 2 or (n > best[0] and best[0] > base):
                 best = (n, _veto_for(kind, v))
@@ -779,6 +782,12 @@ def main(argv: list[str]) -> int:
         " (-1: any)",
     )
     ap.add_argument(
+        "--veto-max",
+        type=float,
+        default=VETO_MAX,
+        help="highest veto level (evidence, log-odds) a kind may get",
+    )
+    ap.add_argument(
         "--veto-cost",
         type=float,
         default=VETO_COST,
@@ -815,11 +824,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     oof, evidence = out_of_fold(examples, args.folds, args.c, table)
     patterns = pattern_runs(scripts)
     pairs = pattern_pairs(scripts, evidence, patterns)
-    level, counts = choose_veto(pairs)
+    level, counts = choose_veto(pairs, args.veto_max)
     vetoes = np.array([_veto_for(k, level) for k in KINDS], dtype=np.float32)
     veto_report: dict[str, Any] = {"level": level, **counts}
     if args.veto_cost > 0:
-        per_kind_veto = choose_kind_vetoes(pairs, level, args.veto_cost)
+        per_kind_veto = choose_kind_vetoes(pairs, level, args.veto_cost, args.veto_max)
         vetoes = np.array([per_kind_veto[k] for k in KINDS], dtype=np.float32)
         veto_report["per_kind"] = {k: float(v) for k, v in per_kind_veto.items()}
     thresholds = np.full(len(KINDS), np.nan, dtype=np.float32)
