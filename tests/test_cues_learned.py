@@ -50,13 +50,17 @@ def test_features_knowing_is_not_negated_content() -> None:
 
 def test_committed_artifact_loads_small_and_consistent() -> None:
     assert ARTIFACT.is_file()
-    assert ARTIFACT.stat().st_size < 10 * 1024 * 1024
+    assert ARTIFACT.stat().st_size < 5 * 1024 * 1024  # word table included
     model = default_model()
     assert model is not None
     assert model.kinds == KINDS  # sorted, take_a_reset is never learned
     assert model.weights.shape == (len(model.vocab), len(model.kinds))
     assert model.enabled <= set(KINDS)
     assert model.vetoing <= set(KINDS)
+    # the distilled word table travels with the weights; no model is loaded at run time
+    assert model.dense_index is not None and model.dense_vectors is not None
+    assert model.dense_vectors.shape[0] == len(model.dense_index)
+    assert "terrified" in model.dense_index
 
 
 def test_bad_artifact_is_a_clear_error(tmp_path: Path) -> None:
@@ -236,3 +240,19 @@ def test_environment_names_another_artifact(
     finally:
         monkeypatch.delenv(ENV_ARTIFACT)
         default_model.cache_clear()
+
+
+def test_run_time_never_imports_torch_or_sklearn() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cues.engine import CueEngine\n"
+        "from transcription.types import Utterance\n"
+        "e = CueEngine('t')\n"
+        "e.feed(Utterance('t', 'caller', 0, 'I am terrified about the scan', 0.0, 1.0, True))\n"
+        "bad = {'torch', 'sentence_transformers', 'sklearn', 'scipy'} & set(sys.modules)\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
