@@ -50,6 +50,11 @@ but a/b 60, each by its own writer; model trained without the set, whole engine)
 - tried, not kept: 512 word clusters (c:N) R 0.632 -> 0.581; a lower precision
   target (0.8-0.85) buys R 0.74-0.76 for P 0.84-0.85 and ACI agreement 0.838-0.857;
   explain_the_no stays off (ACI, see cues.train.OFF);
+- held-out sets, run once at the start and once with this artifact: heldout_a
+  P 0.925 -> 0.929, R 0.755 -> 0.796, routine_false 0 -> 0; heldout_b P 0.846 ->
+  0.857, R 0.579 -> 0.632, rf 2 -> 1; heldout_c P 0.750 -> 0.757, R 0.708 -> 0.778,
+  rf 2 -> 2. Pooled misses there: take_a_reset 16/28, urgent_risk 4/12,
+  validate_first 5/11, subtext_fear 6/10 (bars: P .87, R .85 not met);
 - shared calls 1.0/1.0/1.0 routine_false 0; GoEmotions test orient 0.602,
   validate 0.355 (bar 0.6 missed), neutral false 0.037; ACI-Bench agreement 0.857;
   bench cues ~2,990 utterances/s (the earlier artifact 3,385 in the same run).
