@@ -57,6 +57,8 @@ class VadSettings(BaseModel):
     neg_threshold: float = _VAD.neg_threshold
     end_silence_s: float = _VAD.end_silence_s
     min_speech_s: float = _VAD.min_speech_s
+    long_utterance_s: float = _VAD.long_utterance_s
+    long_end_silence_s: float = _VAD.long_end_silence_s
     max_utterance_s: float = _VAD.max_utterance_s
     pad_s: float = _VAD.pad_s
     energy_gate_dbfs: float = _VAD.energy_gate_dbfs

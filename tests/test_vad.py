@@ -177,3 +177,18 @@ def test_quiet_fast_paths_match_the_per_window_state_machine(
     assert np.array_equal(ep_fast._h, ep_slow._h) and np.array_equal(ep_fast._c, ep_slow._c)
     assert list(ep_fast._floor_blocks) == list(ep_slow._floor_blocks)
     assert len(ep_fast._pre) == len(ep_slow._pre)
+
+
+def test_a_long_turn_reaches_the_decoder_sentence_by_sentence(vad: SileroVad) -> None:
+    # Pauses of 0.35 s: under end_silence (0.5), over long_end_silence (0.3). A short
+    # utterance stays open across them; one past long_utterance_s closes at the next.
+    sentence = say("The pharmacy on Main Street said the order was sent yesterday afternoon.")
+    audio = np.concatenate([*([sentence, silence(0.35)] * 3), silence(1.0)])  # under the cap
+    long_s = 1.5 * len(sentence) / SAMPLE_RATE  # past one sentence, short of two
+    on = Endpointer(vad, VadConfig(long_utterance_s=long_s))
+    off = Endpointer(vad, VadConfig(long_utterance_s=long_s, long_end_silence_s=0.5))
+    finals_on = [s for s in feed(on, audio) + on.flush() if s.final]
+    finals_off = [s for s in feed(off, audio) + off.flush() if s.final]
+    assert len(finals_off) == 1
+    assert len(finals_on) == 2  # sentences 1-2 (closed at the 2nd pause), then 3
+    assert finals_on[0].end == pytest.approx(2 * len(sentence) / SAMPLE_RATE + 0.35, abs=0.4)

@@ -633,6 +633,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="guarded strategy: shortest encoder window in seconds")
     p.add_argument("--end-silence", type=float, default=None,
                    help="VAD: seconds of silence that close an utterance (default 0.5)")
+    p.add_argument("--long-end-silence", type=float, default=None,
+                   help="VAD: shorter silence that closes an utterance past 6 s (default 0.3;"
+                   " 0.5 or more: off)")
     p.add_argument("--no-partials", action="store_true", help="finals only")
     p.add_argument("--speculate-after", type=float, default=None,
                    help="speculative finals after this much silence (s; default 0.2 for "
@@ -706,7 +709,11 @@ def _noise_level(text: str) -> float | None:
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
-    vad = VadConfig() if args.end_silence is None else VadConfig(end_silence_s=args.end_silence)
+    vad = VadConfig()
+    if args.end_silence is not None:
+        vad = replace(vad, end_silence_s=args.end_silence)
+    if args.long_end_silence is not None:
+        vad = replace(vad, long_end_silence_s=args.long_end_silence)
     config = TranscriptionConfig(
         engine=args.engine, model=args.model, strategy=args.strategy, threads=args.threads,
         partials=not args.no_partials, min_window_s=args.min_window, vad=vad,
@@ -722,6 +729,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "strategy": config.strategy if config.engine == "whisper" else None,
         "min_window_s": config.min_window_s if config.engine == "whisper" else None,
         "end_silence_s": config.vad.end_silence_s,
+        "long_end_silence_s": config.vad.long_end_silence_s,
         "speculate_after_s": config.speculate_after_s,
         "calls": args.calls,
         "phone": args.phone,

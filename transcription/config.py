@@ -41,6 +41,13 @@ class VadConfig:
     #: 0.12); synthesized calls 0.070 at both; 1 call p50 0.84 vs 0.98 s, p95 1.32 vs
     #: 1.29 s. 0.5 s: the same p95 for much better accuracy on real speech.
     end_silence_s: float = 0.5
+    #: once an utterance holds ``long_utterance_s`` of audio, a shorter pause of
+    #: ``long_end_silence_s`` closes it: a caller's 20 s turn then reaches the decoder
+    #: sentence by sentence while they talk, and its last final is short (decode time
+    #: grows with length: ~0.3 s at 3 s, ~0.8 s at 14 s). The first part is long
+    #: enough to decode well. ``long_end_silence_s`` >= ``end_silence_s``: off.
+    long_utterance_s: float = 6.0
+    long_end_silence_s: float = 0.3
     min_speech_s: float = 0.2
     max_utterance_s: float = 15.0
     pad_s: float = 0.2
@@ -55,6 +62,8 @@ class VadConfig:
             raise ValueError("vad: need 0 < neg_threshold <= threshold < 1")
         if not 0.05 <= self.end_silence_s <= 5.0:
             raise ValueError("vad: end_silence_s must be within 0.05..5 s")
+        if not 0.05 <= self.long_end_silence_s <= 5.0 or self.long_utterance_s < 0.5:
+            raise ValueError("vad: long_end_silence_s within 0.05..5 s, long_utterance_s >= 0.5")
         if not 2.0 <= self.max_utterance_s <= 28.0:
             raise ValueError("vad: max_utterance_s must be within 2..28 s (Whisper window is 30)")
         if self.min_speech_s < 0 or self.pad_s < 0:

@@ -193,14 +193,15 @@ class Decoder:
             )
 
     def can_speculate(self) -> bool:
-        """True when a speculative final would delay nobody: no final waiting or decoding
-        and the decoder busy less than :data:`SPECULATE_BUSY_LIMIT` of late."""
+        """True when a speculative final would delay nobody: no final waiting, a lane not
+        on a final, and the decoder busy less than :data:`SPECULATE_BUSY_LIMIT` of late."""
         if getattr(self.engine, "incremental", False):
             # Kaldi: a final only feeds the tail, and a discarded speculative final
             # ends the recognizer, so resumed speech is fed again from the start.
             return False
         with self._cond:
-            if self._closing or self._finals or "final" in self._lane_work:
+            on_finals = self._lane_work.count("final")
+            if self._closing or self._finals or on_finals >= len(self.engines):
                 return False
             return self.busy_fraction() <= SPECULATE_BUSY_LIMIT
 

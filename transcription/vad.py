@@ -354,7 +354,10 @@ class Endpointer:
             self._speech_windows += 1
             if self._spec_open:
                 out.append(self._retract())
-        if self._silent_windows * WINDOW_S >= cfg.end_silence_s:
+        silence = self._silent_windows * WINDOW_S
+        if silence >= cfg.end_silence_s or (
+            silence >= cfg.long_end_silence_s and len(self._utt) * WINDOW_S >= cfg.long_utterance_s
+        ):
             return out + self._close(final=True)
         if len(self._utt) * WINDOW_S >= cfg.max_utterance_s:
             if self._spec_open:
