@@ -28,10 +28,12 @@ call already have it, and never:
 - beside ``own_it``/``reflect_back``/``abuse``/``urgent_risk`` found in the same
   utterance (those cards say what to do; a second card is noise), or once ``abuse``
   has been raised in the call (the anger is then at the agent);
-- where the kind's own vetoes in the playbook hold (``unless``/``unless_utterance``:
-  relief is not fear), for a denied emotion ("I'm not angry", "not worried at all"),
-  a long-ago or reported event where the kind's own triggers would block it, or an
-  utterance of fewer than ``MIN_WORDS`` words.
+- where the kind's own vetoes in the playbook hold, the kind's or any of its
+  triggers' (``unless``/``unless_utterance``: relief is not fear, a nagging symptom
+  is not anger, "sorry to ask"), for a polite formula ("I hate to bother you"), for
+  a denied emotion ("I'm not angry", "not worried at all"), a long-ago or reported
+  event where the kind's own triggers would block it, or an utterance of fewer than
+  ``MIN_WORDS`` words.
 """
 
 from __future__ import annotations
@@ -84,6 +86,13 @@ _DENIED = re.compile(
     r"\b(?:not|never|isn't|wasn't|aren't|no longer|n't|nothing to be|no need to be)"
     r"(?: \w+){0,2} (?:angry|mad|upset|annoyed|frustrated|furious|pissed|bothered|"
     r"scared|afraid|worried|nervous|anxious|frightened|concerned|panicking|stressed)\b"
+)
+
+
+#: polite formulas with an emotion word in them ("I hate to bother you")
+_POLITE = re.compile(
+    r"\b(?:hate|sorry|don't mean|do not mean|didn't mean|not trying|afraid i have)"
+    r" to (?:bother|trouble|ask|interrupt|be a (?:pain|bother)|rush|be rude|keep you)\b"
 )
 
 
@@ -254,6 +263,8 @@ def emotion_hits(
         start, end = _best_sentence(reader, a, emotion)
         if spec.unless is not None and sentence_has(a, start, spec.unless):
             continue
+        if _look_alike(spec, a, start):
+            continue
         if _blocked_by_time(spec, a, start, pb):
             continue
         found[kind] = (
@@ -261,6 +272,19 @@ def emotion_hits(
             Match(kind=kind, trigger=f"emotion:{emotion}", start=start, end=end,
                   quote=a.quote(start, end)),
         )  # fmt: skip
+
+
+def _look_alike(spec: KindSpec, a: Analysed, start: int) -> bool:
+    """A polite formula, or a look-alike that any of the kind's triggers vetoes (a
+    nagging symptom, "sorry to ask", "stupid question"): not the emotion itself."""
+    if _POLITE.search(a.norm):
+        return True
+    for t in spec.triggers:
+        if t.unless is not None and sentence_has(a, start, t.unless):
+            return True
+        if t.unless_utterance is not None and t.unless_utterance.search(a.norm, present=a.present):
+            return True
+    return False
 
 
 def _blocked_by_time(spec: KindSpec, a: Analysed, start: int, pb: Playbook) -> bool:
