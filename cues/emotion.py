@@ -34,6 +34,20 @@ call already have it, and never:
   a denied emotion ("I'm not angry", "not worried at all"), a long-ago or reported
   event where the kind's own triggers would block it, or an utterance of fewer than
   ``MIN_WORDS`` words.
+
+Status (2026-11-27, ``heard train emotion``: anger threshold 1.7, fear off; before
+-> after, engine with the committed learned layer of that day):
+
+- GoEmotions test: validate_recall 0.353 -> 0.371, orient 0.612 -> 0.612, neutral
+  false 0.037 -> 0.045 (the 0.6 bar is still missed: out of fold on dev the model
+  alone finds ~14% of anger texts at 1% neutral false; dev 0.452 -> 0.526 in-sample);
+- call scripts: ../shared/calls, tests/scripts, train_a, and the unseen train_c,
+  train_d unchanged; train_b (training data) P .847 -> .854, R .837 -> .884;
+- ACI-Bench agreement 0.867 -> 0.867; bench ~3,300 -> ~2,900 utterances/s.
+- Tried and dropped: fear (with clinical negatives it added no orient recall out
+  of fold; without them it raised orient in 42 of 105 ACI-Bench encounters),
+  GoEmotions alone (5 false validate_first on ../shared/calls, 18 on train_b),
+  full MiniLM sentence embeddings (AUC 0.79 vs 0.81 here, at ~14 ms a sentence).
 """
 
 from __future__ import annotations
