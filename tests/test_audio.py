@@ -128,6 +128,22 @@ def test_sliding_resampler_equals_one_whole_call_resampling(channels: int) -> No
     assert np.max(np.abs(y - whole)) < 1e-5
 
 
+def test_sliding_resampler_interpolates_a_quiet_line_and_is_exact_where_it_is_not() -> None:
+    rng = np.random.default_rng(4)
+    quiet = rng.standard_normal((8000, 1)) * 10 ** (-65 / 20)  # line noise, far under the gate
+    x = np.concatenate([quiet, rng.standard_normal((8000, 1)) * 0.2, quiet]).astype(np.float32)
+    whole = np.asarray(soxr.resample(x, 8000, SAMPLE_RATE, quality="HQ")).reshape(-1, 1)
+    rs = SlidingResampler(8000, SAMPLE_RATE, 1)
+    y = np.concatenate(
+        [rs.resample_chunk(x[i : i + 160]) for i in range(0, len(x), 160)]
+        + [rs.resample_chunk(x[:0], last=True)]
+    )
+    assert y.shape == whole.shape
+    loud = slice(2 * 8000 + 1000, 2 * 16000 - 1000)  # away from the windows that see both
+    assert np.max(np.abs(y[loud] - whole[loud])) < 1e-5
+    assert np.max(np.abs(y - whole)) < 10 ** (-50 / 20)  # the quiet parts: close, not exact
+
+
 def test_phone_frames_come_out_every_frame_12_ms_behind() -> None:
     # The reason for SlidingResampler: soxr's stream released 8 kHz audio in ~104 ms blocks.
     edge = AudioEdge("c5", AudioFormat("mulaw", 8000, 1))
