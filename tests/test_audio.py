@@ -147,7 +147,7 @@ def test_sliding_resampler_interpolates_a_quiet_line_and_is_exact_where_it_is_no
 def test_phone_frames_come_out_every_frame_12_ms_behind() -> None:
     # The reason for SlidingResampler: soxr's stream released 8 kHz audio in ~104 ms blocks.
     edge = AudioEdge("c5", AudioFormat("mulaw", 8000, 1))
-    frame = encode_mulaw(tone(500, 0.02, 8000, 0.3))
+    frame = encode_mulaw(pcm16(tone(500, 0.02, 8000, 0.3)))
     produced = []
     for _ in range(20):
         edge.decode(frame)
@@ -207,3 +207,20 @@ def test_phone_band_keeps_speech_band_and_cuts_above_4k() -> None:
     assert len(y) == pytest.approx(len(x), abs=2)
     spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
     assert spec[1000] > 50 * spec[6000]
+
+
+def test_a_long_quiet_line_goes_out_in_blocks_and_speech_at_once() -> None:
+    edge = AudioEdge("c6", AudioFormat("mulaw", 8000, 2))
+    quiet = encode_mulaw(np.zeros(320, np.int16))  # 20 ms, both channels
+    loud = encode_mulaw(pcm16(np.tile(tone(500, 0.02, 8000, 0.3), (2, 1)).T.reshape(-1)))
+    released = [len(edge.decode(quiet)) for _ in range(150)]  # 3 s of silence
+    assert all(released[:50])  # the first second frame by frame (the endpointer counts it)
+    assert released[60:].count(0) >= 4 * released[60:].count(2)  # then ~0.1 s blocks
+    out = edge.decode(loud)  # speech releases what was held, with itself, at once
+    assert len(out) == 2
+    total = sum(len(c.pcm) for c in out) // 2
+    assert edge.clock("caller") == pytest.approx(3.02 - 0.012, abs=1e-6)
+    assert total >= 320  # this frame at least, plus anything held
+    chunks = edge.flush()
+    assert edge.clock("caller") == pytest.approx(3.02, abs=1e-6)
+    assert all(len(c.pcm) for c in chunks)

@@ -80,7 +80,9 @@ def test_idle_wire_is_digital_silence_or_line_noise_at_the_asked_level() -> None
         for speaker in ("caller", "agent"):
             pcm = np.concatenate([c.pcm for c in chunks if c.speaker == speaker])
             rms_db = 20 * np.log10(np.sqrt(np.mean(np.square(pcm[2000:-2000], dtype=np.float64))))
-            assert rms_db == pytest.approx(level, abs=1.0)
+            # +-1.5 dB: the edge interpolates a line this quiet linearly (SlidingResampler),
+            # which takes ~1 dB of white noise's top octave
+            assert rms_db == pytest.approx(level, abs=1.5)
     assert idle_wire(1.0, -65.0, seed=1) != idle_wire(1.0, -65.0, seed=2)
 
 
