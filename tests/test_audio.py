@@ -224,3 +224,32 @@ def test_a_long_quiet_line_goes_out_in_blocks_and_speech_at_once() -> None:
     chunks = edge.flush()
     assert edge.clock("caller") == pytest.approx(3.02, abs=1e-6)
     assert all(len(c.pcm) for c in chunks)
+
+
+@pytest.mark.parametrize("encoding", ["mulaw", "alaw"])
+def test_quiet_is_told_from_the_wire_bytes_exactly_as_from_the_levels(encoding: str) -> None:
+    from transcription.audio import QUIET_PEAK, _float_table, _quiet_codes
+
+    codes = set(_quiet_codes(encoding))  # type: ignore[arg-type]
+    levels = np.abs(_float_table(encoding))  # type: ignore[arg-type]
+    assert codes == {c for c in range(256) if levels[c] < QUIET_PEAK}
+    assert 0 < len(codes) < 256
+
+
+def test_a_held_noisy_line_comes_out_as_without_holding() -> None:
+    # Line noise under the quiet level, held and released in blocks, then speech: the
+    # samples released equal those of an edge fed the same audio in one payload.
+    rng = np.random.default_rng(3)
+    noise = rng.standard_normal(8000 * 3 * 2) * 10 ** (-65 / 20)
+    speech = np.tile(tone(500, 0.5, 8000, 0.3), (2, 1)).T.reshape(-1)
+    wire = encode_mulaw(pcm16(np.concatenate([noise, speech])))
+    fmt = AudioFormat("mulaw", 8000, 2)
+    framed, whole = AudioEdge("a", fmt), AudioEdge("b", fmt)
+    chunks = [c for i in range(0, len(wire), 320) for c in framed.decode(wire[i : i + 320])]
+    chunks += framed.flush()
+    ref = whole.decode(wire) + whole.flush()
+    for speaker in ("caller", "agent"):
+        a, b = joined(chunks, speaker), joined(ref, speaker)
+        assert len(a) == len(b) == 2 * (len(wire) // 2)
+        assert np.max(np.abs(a - b)) < 10 ** (-50 / 20)  # interpolated quiet vs HQ: close
+        assert np.allclose(a[-4000:], b[-4000:], atol=1e-6)  # the speech: HQ in both
