@@ -31,6 +31,7 @@ import json
 import math
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -678,13 +679,14 @@ def main(argv: Sequence[str]) -> int:
     items = list(synthesize_all(scripts, seed=args.seed))
 
     own: ServerProcess | None = None
-    scratch: tempfile.TemporaryDirectory[str] | None = None
+    scratch: Path | None = None
     try:
         if args.url:
             base = args.url
         else:
-            scratch = tempfile.TemporaryDirectory(prefix="heard-e2e-")
-            own = ServerProcess(Path(scratch.name) / "data")
+            # mkdtemp, not TemporaryDirectory: its finalizer would delete a --keep'd dir
+            scratch = Path(tempfile.mkdtemp(prefix="heard-e2e-"))
+            own = ServerProcess(scratch / "data")
             # Our server gets a Twilio auth token made for this run and the replay signs
             # with it: the calls come in through the door a real phone system uses.
             args.twilio_auth_token = args.twilio_auth_token or secrets.token_urlsafe(32)
@@ -714,9 +716,9 @@ def main(argv: Sequence[str]) -> int:
             own.stop()
         if scratch is not None:
             if args.keep:
-                print(f"server data kept in {scratch.name}", file=sys.stderr)
+                print(f"server data kept in {scratch}", file=sys.stderr)
             else:
-                scratch.cleanup()
+                shutil.rmtree(scratch, ignore_errors=True)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
