@@ -85,6 +85,7 @@ class TranscriptionSettings(BaseModel):
     shed_busy: float | None = _STT.shed_busy
     partials: bool = _STT.partials
     partial_interval_s: float = _STT.partial_interval_s
+    partial_budget: float = _STT.partial_budget
     max_pending_partials: int = _STT.max_pending_partials
     vad: VadSettings = Field(default_factory=VadSettings)
 

@@ -284,3 +284,32 @@ async def test_with_a_background_worker_every_final_still_wakes_the_live_worker(
         await asyncio.sleep(0.01)  # both workers are asleep again
         assert (await asyncio.wait_for(dec.submit(req("a", i, True)), 2)) is not None
     await dec.aclose()
+
+
+async def test_partials_past_their_budget_wait_while_finals_go_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import transcription.decoder as decoder_module
+
+    monkeypatch.setattr(decoder_module, "BUSY_WINDOW_S", 1.0)
+    engine = ScriptedEngine(delay=0.1)
+    # 0.15 of a core over 1 s: two 0.1 s partial decodes spend it (and the decoder stays
+    # under the busy share at which queued partials are dropped outright)
+    dec = Decoder(engine, TranscriptionConfig(partial_budget=0.15), TranscriptionStats())
+    dec.start()
+    assert (await dec.submit(req("a", 0, False))) is not None
+    assert (await dec.submit(req("b", 0, False))) is not None
+    held = dec.submit(req("c", 0, False))
+    await asyncio.sleep(0.15)
+    assert not held.done() and dec.queue_depth() == 1  # over budget: it waits
+    final = dec.submit(req("d", 0, True))
+    assert (await asyncio.wait_for(final, 1.0)).text == "d:0:1"  # type: ignore[union-attr]
+    assert not held.done()  # still over budget (finals do not count against it)
+    res = await asyncio.wait_for(held, 3.0)  # the budget frees with time: it runs
+    assert res is not None and res.text == "c:0:0"
+    await dec.aclose()
+
+
+def test_partial_budget_is_validated() -> None:
+    with pytest.raises(ValueError, match="partial_budget"):
+        TranscriptionConfig(partial_budget=0.0)

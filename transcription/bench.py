@@ -637,6 +637,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="VAD: shorter silence that closes an utterance past 6 s (default 0.3;"
                    " 0.5 or more: off)")
     p.add_argument("--no-partials", action="store_true", help="finals only")
+    p.add_argument("--partial-budget", type=float, default=TranscriptionConfig().partial_budget,
+                   help="share of one core partial decodes may take (default %(default)s)")
     p.add_argument("--speculate-after", type=float, default=None,
                    help="speculative finals after this much silence (s; default 0.2 for "
                         "whisper, off for vosk: see default_speculate_after)")
@@ -721,6 +723,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         revise=not args.no_revise,
         shed_busy=args.shed_busy,
         lanes=args.lanes,
+        partial_budget=args.partial_budget,
     )
     result: dict[str, Any] = {
         "engine": config.engine,
@@ -734,6 +737,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "calls": args.calls,
         "phone": args.phone,
         "partials_enabled": config.partials,
+        "partial_budget": config.partial_budget,
     }
     rendered: list[RenderedCall] = []
     if not args.no_live:

@@ -154,6 +154,8 @@ class Decoder:
         self.busy_seconds = 0.0
         #: (end time, seconds) of recent decodes, for the busy fraction
         self._recent: deque[tuple[float, float]] = deque()
+        #: the same for partial decodes only, for config.partial_budget
+        self._recent_partials: deque[tuple[float, float]] = deque()
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -325,7 +327,9 @@ class Decoder:
                         job.loop.call_soon_threadsafe(_resolve, job.future, None)
                     self.stats.partials_dropped += len(self._partials)
                     self._partials.clear()
-                if self._partials and spare:
+                # Over budget, partials wait: a newer one replaces each, a final cancels it.
+                budgeted = self._partial_share() < self.config.partial_budget
+                if self._partials and spare and budgeted:
                     keys = sorted(self._partials, key=lambda k: self._partials[k].queued_at)
                     keys = keys[: max(1, engine.max_batch)]
                     engine.backlog = 0
@@ -339,7 +343,8 @@ class Decoder:
                     # The busy share decays with time alone: look again shortly.
                     self._sleep(BACKGROUND_POLL_S)
                     continue
-                self._sleep(None)
+                # Held partials: the budget frees with time alone, as the busy share does.
+                self._sleep(BACKGROUND_POLL_S if self._partials and spare else None)
 
     def _sleep(self, timeout: float | None) -> None:
         """Wait on the condition as an idle lane (hold ``_cond``)."""
@@ -381,6 +386,14 @@ class Decoder:
                 res = RecognizerError(f"decode failed: {type(exc).__name__}")
             job.loop.call_soon_threadsafe(_resolve, job.future, res)
 
+    def _partial_share(self) -> float:
+        """Share of one core that partial decodes took over the last :data:`BUSY_WINDOW_S`
+        seconds (hold ``_cond``)."""
+        now = time.perf_counter()
+        while self._recent_partials and self._recent_partials[0][0] < now - BUSY_WINDOW_S:
+            self._recent_partials.popleft()
+        return sum(s for _, s in self._recent_partials) / BUSY_WINDOW_S
+
     def busy_fraction(self) -> float:
         """Share of the lanes' last :data:`BUSY_WINDOW_S` seconds spent decoding (hold
         ``_cond``)."""
@@ -409,6 +422,8 @@ class Decoder:
         with self._cond:  # lanes add up concurrently; busy_fraction() also runs on the loop
             self.busy_seconds += elapsed
             self._recent.append((time.perf_counter(), elapsed))
+            if not jobs[0].request.final:
+                self._recent_partials.append((time.perf_counter(), elapsed))
             self.stats.decodes += 1
             self.stats.decode_seconds += elapsed
             for job, res in zip(jobs, results, strict=True):
