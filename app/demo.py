@@ -165,6 +165,7 @@ async def run(args: argparse.Namespace, script: Script, synth: SynthResult) -> i
     import uvicorn
 
     from app.main import create_app
+    from app.server import uvicorn_config
     from app.settings import SettingsError, load_settings
 
     try:
@@ -183,11 +184,7 @@ async def run(args: argparse.Namespace, script: Script, synth: SynthResult) -> i
         print(f"heard demo: {exc}", file=sys.stderr)
         return 2
     app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
-        )
-    )
+    server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning", lifespan="on"))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():
