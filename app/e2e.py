@@ -173,6 +173,9 @@ class CallOutcome:
     call_id: str
     first_seen: dict[str, tuple[float, CardSeen]] = field(default_factory=dict)  # kind ->
     finals: set[tuple[str, int]] = field(default_factory=set)
+    #: per final transcript line, its arrival minus the end of its audio (s): how much
+    #: of a cue's latency the transcript took before the cue engine saw the words
+    final_lags: list[float] = field(default_factory=list)
     clock: ReplayClock = field(default_factory=ReplayClock)
     context: CallContext = field(default_factory=CallContext)
     last_message: float = 0.0  # monotonic time of the sidebar's latest message
@@ -302,8 +305,10 @@ async def _read_sidebar(
             if card.kind and card.kind not in outcome.first_seen:
                 outcome.first_seen[card.kind] = (now, card)
         for line in lines:
-            if line.final:
+            if line.final and (line.speaker, line.seq) not in outcome.finals:
                 outcome.finals.add((line.speaker, line.seq))
+                if outcome.clock.t0 is not None and math.isfinite(line.end):
+                    outcome.final_lags.append(now - outcome.clock.wall(line.end))
 
 
 async def fetch_context(base: str, call_id: str, headers: dict[str, str]) -> CallContext:
@@ -459,10 +464,21 @@ def score(outcomes: Sequence[CallOutcome]) -> dict[str, Any]:
         "calls": len(outcomes),
         "errors": {o.script.id: o.error for o in outcomes if o.error},
         "final_utterances": sum(len(o.finals) for o in outcomes),
+        **_final_latency(outcomes),
         "audio_s": round(sum(o.synth.duration for o in outcomes), 1),
         "latency_samples": len(lat),
     }
     return report
+
+
+def _final_latency(outcomes: Sequence[CallOutcome]) -> dict[str, float | None]:
+    """Final transcript lines: arrival at the sidebar minus the end of their audio."""
+    lags = [v for o in outcomes for v in o.final_lags]
+    p50, p95 = percentile(lags, 50), percentile(lags, 95)
+    return {
+        "final_latency_p50_s": None if p50 is None else round(p50, 3),
+        "final_latency_p95_s": None if p95 is None else round(p95, 3),
+    }
 
 
 # --- the server -------------------------------------------------------------------------
