@@ -45,7 +45,6 @@ runs in the worker thread; the event loop only receives results through
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -362,11 +361,13 @@ class Decoder:
             self._decode(jobs, self.engines[lane])
 
     def _run_background(self) -> None:
-        """The revision worker: its own engine, lowest CPU priority, oldest job first."""
-        import os
+        """The revision worker: its own engine, oldest job first.
 
-        with contextlib.suppress(OSError, AttributeError):  # not everywhere: then plain
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        Its compute threads (CTranslate2's, made when the engine loaded) run at the
+        lowest CPU priority; this Python thread does not: it holds the GIL while it
+        prepares features, and a thread at nice 19 preempted with the GIL held would
+        stall the event loop and the live lanes until the scheduler came back to it.
+        """
         assert self.background_engine is not None
         engine = self.background_engine
         while True:
