@@ -301,6 +301,7 @@ class CallSession:
             return
         self.state = state
         self.hold_reason = reason if state == "on_hold" else None
+        self.s.recorder.flush_call(self.call_id)  # on hold or away: audio so far to disk
         self.s.bus.publish(CallUpdated(self.call_id, state, self.agent, reason))
         self.s.writer.submit(self.s.store.set_state, self.call_id, state, duration_s=self.clock)
         log.info("call state", extra={"call_id": self.call_id, "state": state, "reason": reason})
@@ -443,6 +444,7 @@ class CallSession:
         if clean:
             return self._spawn(self.end("ended", "stop"), "end")
         self.disconnected_at = time.time()
+        self.s.recorder.flush_call(self.call_id)
         self.s.bus.publish(CallUpdated(self.call_id, self.state, self.agent, "disconnect"))
         log.info("call disconnected", extra={"call_id": self.call_id})
         self._grace = self._spawn(self._grace_then_end(), "grace")

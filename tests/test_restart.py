@@ -189,6 +189,13 @@ def test_kill_mid_call_then_restart_keeps_every_final(server_dir: Path) -> None:
             db, "select speaker, seq, text from utterances where call_id = ? order by id", CALL
         )
         before_cues = rows(db, "select cue_id, kind from cues where call_id = ? order by id", CALL)
+        said_until = {
+            str(who): float(str(end))
+            for who, end in rows(
+                db, 'select speaker, max("end") from utterances where call_id = ? group by speaker',
+                CALL,
+            )
+        }  # fmt: skip
         assert rows(db, "select state from calls where id = ?", CALL) == [("live",)]
         os.kill(proc.pid, signal.SIGKILL)  # mid-call, no goodbye
         proc.wait(10)
@@ -226,6 +233,8 @@ def test_kill_mid_call_then_restart_keeps_every_final(server_dir: Path) -> None:
             with wave.open(str(server_dir / str(rel))) as w:
                 assert w.getframerate() == 16000
                 assert w.getnframes() / 16000 > 3.0
+                # the audio of every final stored before the kill is on disk too
+                assert w.getnframes() / 16000 >= said_until.get(speaker, 0.0)
     finally:
         proc2.send_signal(signal.SIGTERM)
         proc2.wait(30)

@@ -1,7 +1,10 @@
 """Records each call's audio per speaker, off the event loop (its own writer thread).
 
 ``append`` is called on the loop for every decoded chunk and returns at once;
-files are opened lazily, kept open while the call lives and closed by
+chunks are handed to the writer thread in batches of :data:`BATCH_S` seconds per
+speaker (a queue hand-off and a header rewrite per 20 ms chunk cost ~5 % of a core
+at 10 calls), and a call's batch goes at once when it is put on hold or closed.
+Files are opened lazily, kept open while the call lives and closed by
 ``close_call``. The ``audio_files`` row is written when a file is first opened
 (so a killed server's recordings are still found by call id) and updated
 with the length when it is closed.
@@ -19,6 +22,10 @@ from transcription.types import SAMPLE_RATE, AudioChunk
 
 log = logging.getLogger("heard.recorder")
 
+#: audio handed to the writer thread at a time, per call and speaker (s): less than
+#: the endpointer's end silence, so a final's audio is on disk by the time it is
+BATCH_S = 0.2
+
 
 class Recorder:
     def __init__(
@@ -30,6 +37,9 @@ class Recorder:
         self.enabled = enabled
         self.writer = Writer("heard-recorder")
         self._files: dict[tuple[str, str], WavAppender] = {}  # touched on the writer thread only
+        #: per (call, speaker): chunks not yet handed over, and their seconds (loop only)
+        self._pending: dict[tuple[str, str], list[AudioChunk]] = {}
+        self._pending_s: dict[tuple[str, str], float] = {}
 
     def start(self) -> None:
         self.writer.start()
@@ -39,24 +49,54 @@ class Recorder:
         return self.writer.depth
 
     def append(self, chunk: AudioChunk) -> None:
-        if self.enabled:
-            self.writer.submit(self._write, chunk)
+        if not self.enabled:
+            return
+        key = (chunk.call_id, chunk.speaker)
+        batch = self._pending.setdefault(key, [])
+        batch.append(chunk)
+        self._pending_s[key] = seconds = self._pending_s.get(key, 0.0) + chunk.duration
+        if seconds >= BATCH_S:
+            self._hand_over(key)
+
+    def flush_call(self, call_id: str) -> None:
+        """Hand the call's pending audio to the writer now (hold, end of call)."""
+        for key in [k for k in self._pending if k[0] == call_id]:
+            self._hand_over(key)
 
     def close_call(self, call_id: str) -> None:
         if self.enabled:
+            self.flush_call(call_id)
             self.writer.submit(self._close, call_id)
 
     async def flush(self) -> None:
+        """Wait until all audio appended so far is written."""
+        for key in list(self._pending):
+            self._hand_over(key)
         await self.writer.flush()
 
     def close(self) -> None:
+        for key in list(self._pending):
+            self._hand_over(key)
         for call_id in {c for c, _ in list(self._files)}:
             self.writer.submit(self._close, call_id)
         self.writer.close()
 
+    def _hand_over(self, key: tuple[str, str]) -> None:
+        batch = self._pending.pop(key, None)
+        self._pending_s.pop(key, None)
+        if batch:
+            self.writer.submit(self._write_batch, batch)
+
     # -- writer thread -------------------------------------------------------------------
 
-    def _write(self, chunk: AudioChunk) -> None:
+    def _write_batch(self, chunks: list[AudioChunk]) -> None:
+        wav = None
+        for chunk in chunks:
+            wav = self._write(chunk, sync=False)
+        if wav is not None:
+            wav.sync()  # one header rewrite and flush per batch
+
+    def _write(self, chunk: AudioChunk, *, sync: bool = True) -> WavAppender:
         key = (chunk.call_id, chunk.speaker)
         wav = self._files.get(key)
         if wav is None:
@@ -72,7 +112,8 @@ class Recorder:
                 wav.seconds,
                 SAMPLE_RATE,
             )
-        wav.write(chunk.pcm, chunk.start)
+        wav.write(chunk.pcm, chunk.start, sync=sync)
+        return wav
 
     def _close(self, call_id: str) -> None:
         for key in [k for k in self._files if k[0] == call_id]:

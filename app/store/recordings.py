@@ -86,7 +86,9 @@ class WavAppender:
     def seconds(self) -> float:
         return self.samples / SAMPLE_RATE
 
-    def write(self, pcm: npt.NDArray[np.float32], start: float) -> None:
+    def write(self, pcm: npt.NDArray[np.float32], start: float, *, sync: bool = True) -> None:
+        """Lay ``pcm`` at call time ``start``; ``sync`` also rewrites the header and
+        flushes (else :meth:`sync` must follow: a batch of writes syncs once)."""
         at = round(start * SAMPLE_RATE)
         data = np.clip(pcm, -1.0, 1.0)
         if at < self.samples:  # overlap (replayed or re-sent audio): keep what is written
@@ -100,6 +102,11 @@ class WavAppender:
         self._f.seek(_HEADER + self.samples * 2)
         self._f.write(ints.tobytes())
         self.samples += len(ints)
+        if sync:
+            self.sync()
+
+    def sync(self) -> None:
+        """Make the header tell the samples written so far, and flush to the OS."""
         self._f.seek(0)
         self._f.write(_header(self.samples * 2))
         self._f.flush()
