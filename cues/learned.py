@@ -58,6 +58,17 @@ but a/b 60, each by its own writer; model trained without the set, whole engine)
 - shared calls 1.0/1.0/1.0 routine_false 0; GoEmotions test orient 0.602,
   validate 0.355 (bar 0.6 missed), neutral false 0.037; ACI-Bench agreement 0.857;
   bench cues ~2,990 utterances/s (the earlier artifact 3,385 in the same run).
+
+Status (2026-11-27 afternoon, 907 scripts incl. train_g; abuse off, see
+``cues.train.OFF``). Most of the gain came from the playbook, not this layer:
+red flags said in passing, put-downs and threats, handoffs to any named party,
+refusals in other words, no card for a no given with its reason and a way forward.
+Leave one set out over train_a..f, whole engine: P 0.839 R 0.714 rf 20 -> P 0.891
+R 0.908 rf 15; over train_a..g P 0.892 R 0.912 rf 23 (weakest: subtext_fear R .71,
+orient .75, validate_first .79). Flattered: the new triggers were written by
+category while reading these sets' misses, so only the held-out sets measure them.
+ACI-Bench agreement 0.857, GoEmotions test orient 0.612 / validate 0.369 / neutral
+0.046, shared calls 1.0/1.0, bench cues ~2,200-2,600 utterances/s (noisy machine).
 """
 
 from __future__ import annotations

@@ -284,6 +284,8 @@ def looks_english(text: str) -> bool:
     Non-English speech (or a recognizer's garbage) would otherwise be matched
     against English lexicons and raise nonsense; better to raise nothing.
     """
+    if text.isascii():  # every ASCII letter is Latin: no need to count (hot path)
+        return _LATIN.search(text) is not None
     letters = sum(1 for c in text if c.isalpha())
     if letters == 0:
         return False

@@ -77,6 +77,7 @@ DEFAULT_SCRIPTS = (
     REPO / "tests" / "data" / "train_d",
     REPO / "tests" / "data" / "train_e",
     REPO / "tests" / "data" / "train_f",
+    REPO / "tests" / "data" / "train_g",
     REPO.parent / "shared" / "calls",
 )
 DEFAULT_GOEMOTIONS = REPO.parent / "shared" / "data" / "text" / "goemotions" / "original"
@@ -93,7 +94,12 @@ GE_WEIGHT = 0.5  # a Reddit comment counts half a call turn
 #: off for the same reason (14 of 105) and is back on: with 347 more scripts (train_c..f)
 #: and C=1 ACI agreement stays 0.867 and leave-one-set-out recall rises (abuse R
 #: 0.45 -> 0.77 on train_a..d, and take_a_reset with it: the call becomes heavy).
-OFF = ("explain_the_no",)
+#: abuse is off again (2026-11-27, afternoon): the playbook's put-down and personal-threat
+#: triggers now find every abuse turn of train_a..g, and the layer added none leaving
+#: one set out (pooled P/R identical with and without it) while it raised abuse, a
+#: supervisor alert, on 10-12 of 105 calm ACI-Bench clinic encounters (ACI agreement
+#: .857 -> .867 without it).
+OFF = ("explain_the_no", "abuse")
 #: L2 strength (liblinear C): 1 beat 3 leave-one-set-out (P .814/R .632 -> .829/.642)
 C = 1.0
 #: The lowest threshold that reaches the precision target sits on the noisy edge of
