@@ -13,6 +13,7 @@ import uuid
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -266,3 +267,43 @@ def test_heard_serve_refuses_bad_settings_before_starting(
     assert "port" in err and "record_audio" in err and "HEARD_RECORD_AUDIO" in err
     assert main(["--config", str(tmp_path / "missing.toml")]) == 2
     assert "missing.toml" in capsys.readouterr().err
+
+
+async def test_recorder_hands_audio_over_in_batches_and_flushes_a_call_at_once(
+    tmp_path: Path,
+) -> None:
+    from app.store.recorder import BATCH_S, Recorder
+    from app.store.writer import Writer
+    from transcription.types import AudioChunk
+
+    s = Store(f"sqlite:///{tmp_path / 'heard.db'}", tmp_path)
+    s.migrate()
+    s.open_call("c1", "ann", "pcm")
+    db_writer = Writer("heard-writer")
+    db_writer.start()
+    rec = Recorder(s, db_writer, tmp_path / "recordings")
+    rec.start()
+    submitted: list[object] = []
+    real_submit = rec.writer.submit
+
+    def counting_submit(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        submitted.append(fn)
+        return real_submit(fn, *args, **kwargs)
+
+    rec.writer.submit = counting_submit  # type: ignore[method-assign]
+    frame = np.full(320, 0.25, np.float32)  # 20 ms
+    per_batch = round(BATCH_S / 0.02)
+    for i in range(per_batch * 3 + 2):
+        rec.append(AudioChunk("c1", "caller", frame, i * 0.02))
+    assert len(submitted) == 3  # one hand-over per batch, not per chunk
+    rec.flush_call("c1")  # hold, disconnect, end: the rest goes now
+    assert len(submitted) == 4
+    await rec.flush()
+    await db_writer.flush()
+    path = s.audio_file("c1", "caller")
+    assert path is not None
+    with wave.open(str(path)) as w:  # the header tells every sample written
+        assert w.getnframes() == 320 * (per_batch * 3 + 2)
+    rec.close()
+    db_writer.close()
+    s.close()
