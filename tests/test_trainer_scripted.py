@@ -32,8 +32,7 @@ turns:
   - caller: "I'm so angry. My chemo treatment got denied and now I have a surprise bill for $4,000."
     cues: [validate_first]
   - agent: "That is a lot to carry while you're in treatment. Let me look at the denial."
-  - agent: "It was denied because the approval ran out.
-      Only your insurance can reverse that, we can't pay it."
+  - agent: "It was denied, and we can't pay it. Only your insurance can reverse that."
     cues: [explain_the_no]
   - agent: "You can appeal. I'll file the appeal with insurance today
       and call you by Thursday with the answer."
