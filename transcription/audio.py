@@ -341,12 +341,10 @@ class AudioEdge:
         if self._hold(raw, usable // self.format.frame_bytes, quiet):
             if self._held_samples < QUIET_BLOCK_S * self.format.sample_rate:
                 return []
-            block = b"".join(self._held)
-            self._held, self._held_samples = [], 0
-            return self._release(self._resample(self._floats(block), quiet=True), quiet=True)
+            block = self._floats(self._take_held())
+            return self._release(self._resample(block, quiet=True), quiet=True)
         if self._held:  # the line woke up: what was held goes out first, at once
-            frames = self._floats(b"".join([*self._held, raw]))
-            self._held, self._held_samples = [], 0
+            frames = self._floats(self._take_held(raw))
         elif frames is None:
             frames = self._floats(raw)
         return self._release(self._resample(frames))
@@ -392,8 +390,7 @@ class AudioEdge:
         chunks: list[AudioChunk] = []
         self._carry = b""
         if self._held:
-            chunks = self._release(self._resample(self._floats(b"".join(self._held))))
-            self._held, self._held_samples = [], 0
+            chunks = self._release(self._resample(self._floats(self._take_held())))
         self._quiet_samples = 0
         rs = self._resampler
         if rs is None:
@@ -449,6 +446,12 @@ class AudioEdge:
         self._held_samples += n
         return True
 
+    def _take_held(self, then: bytes = b"") -> bytes:
+        """The held payloads (followed by ``then``) as one, and nothing held any more."""
+        block = b"".join([*self._held, then])
+        self._held, self._held_samples = [], 0
+        return block
+
     def _resample(self, frames: F32, *, quiet: bool = False) -> F32:
         rs = self._resampler
         if rs is None:
@@ -465,11 +468,13 @@ class AudioEdge:
             return chunks
         for ch in range(self.format.channels):
             x = np.ascontiguousarray(frames[:, ch], dtype=np.float32)
-            # Resampling overshoots near full scale; the recognizers expect [-1, 1].
-            over = None if quiet else np.abs(x) > 1.0
-            if over is not None and over.any():
-                self.clipped_samples += int(over.sum())
-                x = np.clip(x, -1.0, 1.0)
+            # Resampling overshoots near full scale; the recognizers expect [-1, 1]
+            # (a quiet line is nowhere near it).
+            if not quiet:
+                over = np.abs(x) > 1.0
+                if over.any():
+                    self.clipped_samples += int(over.sum())
+                    x = np.clip(x, -1.0, 1.0)
             start = self._base[ch] + self._produced[ch] / SAMPLE_RATE
             self._produced[ch] += len(x)
             chunks.append(self._chunk(ch, x, start))

@@ -390,19 +390,13 @@ class Decoder:
     def _partial_share(self) -> float:
         """Share of one core that partial decodes took over the last :data:`BUSY_WINDOW_S`
         seconds (hold ``_cond``)."""
-        now = time.perf_counter()
-        while self._recent_partials and self._recent_partials[0][0] < now - BUSY_WINDOW_S:
-            self._recent_partials.popleft()
-        return sum(s for _, s in self._recent_partials) / BUSY_WINDOW_S
+        return _window_seconds(self._recent_partials) / BUSY_WINDOW_S
 
     def busy_fraction(self) -> float:
         """Share of the lanes' last :data:`BUSY_WINDOW_S` seconds spent decoding (hold
         ``_cond``)."""
-        now = time.perf_counter()
-        while self._recent and self._recent[0][0] < now - BUSY_WINDOW_S:
-            self._recent.popleft()
         capacity = BUSY_WINDOW_S * len(self.engines)
-        return min(1.0, sum(s for _, s in self._recent) / capacity)
+        return min(1.0, _window_seconds(self._recent) / capacity)
 
     def _decode(self, jobs: list[_Job], engine: Engine) -> None:
         t0 = time.perf_counter()
@@ -422,9 +416,10 @@ class Decoder:
         elapsed = time.perf_counter() - t0
         with self._cond:  # lanes add up concurrently; busy_fraction() also runs on the loop
             self.busy_seconds += elapsed
-            self._recent.append((time.perf_counter(), elapsed))
+            done = (time.perf_counter(), elapsed)
+            self._recent.append(done)
             if not jobs[0].request.final:
-                self._recent_partials.append((time.perf_counter(), elapsed))
+                self._recent_partials.append(done)
             self.stats.decodes += 1
             self.stats.decode_seconds += elapsed
             for job, res in zip(jobs, results, strict=True):
@@ -432,6 +427,15 @@ class Decoder:
                 self.stats.fallbacks += isinstance(res, DecodeResult) and res.fallback
         for job, res in zip(jobs, results, strict=True):
             job.loop.call_soon_threadsafe(_resolve, job.future, res)
+
+
+def _window_seconds(recent: deque[tuple[float, float]]) -> float:
+    """Decode seconds of the ``(end time, seconds)`` entries ended within the last
+    :data:`BUSY_WINDOW_S` seconds; older entries are dropped from ``recent``."""
+    horizon = time.perf_counter() - BUSY_WINDOW_S
+    while recent and recent[0][0] < horizon:
+        recent.popleft()
+    return sum(s for _, s in recent)
 
 
 def _resolve(fut: asyncio.Future[DecodeResult | None], res: object) -> None:

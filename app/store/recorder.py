@@ -37,9 +37,8 @@ class Recorder:
         self.enabled = enabled
         self.writer = Writer("heard-recorder")
         self._files: dict[tuple[str, str], WavAppender] = {}  # touched on the writer thread only
-        #: per (call, speaker): chunks not yet handed over, and their seconds (loop only)
+        #: per (call, speaker): chunks not yet handed over (touched on the loop only)
         self._pending: dict[tuple[str, str], list[AudioChunk]] = {}
-        self._pending_s: dict[tuple[str, str], float] = {}
 
     def start(self) -> None:
         self.writer.start()
@@ -54,8 +53,8 @@ class Recorder:
         key = (chunk.call_id, chunk.speaker)
         batch = self._pending.setdefault(key, [])
         batch.append(chunk)
-        self._pending_s[key] = seconds = self._pending_s.get(key, 0.0) + chunk.duration
-        if seconds >= BATCH_S - 1e-6:  # ten 20 ms chunks add up to 0.19999...
+        # ten 20 ms chunks add up to 0.19999...
+        if sum(c.duration for c in batch) >= BATCH_S - 1e-6:
             self._hand_over(key)
 
     def flush_call(self, call_id: str) -> None:
@@ -70,20 +69,21 @@ class Recorder:
 
     async def flush(self) -> None:
         """Wait until all audio appended so far is written."""
-        for key in list(self._pending):
-            self._hand_over(key)
+        self._hand_over_all()
         await self.writer.flush()
 
     def close(self) -> None:
-        for key in list(self._pending):
-            self._hand_over(key)
+        self._hand_over_all()
         for call_id in {c for c, _ in list(self._files)}:
             self.writer.submit(self._close, call_id)
         self.writer.close()
 
+    def _hand_over_all(self) -> None:
+        for key in list(self._pending):
+            self._hand_over(key)
+
     def _hand_over(self, key: tuple[str, str]) -> None:
         batch = self._pending.pop(key, None)
-        self._pending_s.pop(key, None)
         if batch:
             self.writer.submit(self._write_batch, batch)
 
