@@ -143,13 +143,19 @@ def detect(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:
     found = match_triggers(spec.triggers, a, playbook, spec.kind)
     if found is None:
         return None
-    if spec.unless_utterance is not None and spec.unless_utterance.search(
-        a.norm, present=a.present
-    ):
-        return None
-    if spec.unless is not None and sentence_has(a, found.start, spec.unless):
+    if vetoed(spec, a, found.start):
         return None
     return found
+
+
+def vetoed(guarded: KindSpec | Trigger, a: Analysed, start: int) -> bool:
+    """A kind's or a trigger's vetoes hold for evidence at ``start``: its
+    ``unless_utterance`` anywhere in the utterance, or its ``unless`` in that sentence."""
+    if guarded.unless_utterance is not None and guarded.unless_utterance.search(
+        a.norm, present=a.present
+    ):
+        return True
+    return sentence_has(a, start, guarded.unless)
 
 
 def detect_heavy(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:

@@ -65,7 +65,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cues.detectors import Match
+from cues.detectors import Match, vetoed
 from cues.learned import features
 from cues.playbook import KindSpec, Playbook
 from cues.text import Analysed, sentence_has
@@ -273,13 +273,9 @@ def emotion_hits(
             continue
         kind = KIND_OF[emotion]
         spec = pb.kinds[kind]
-        if spec.unless_utterance is not None and spec.unless_utterance.search(
-            a.norm, present=a.present
-        ):
-            continue  # the kind's own vetoes hold for the reader too ("so relieved")
         start, end = _best_sentence(reader, a, emotion)
-        if spec.unless is not None and sentence_has(a, start, spec.unless):
-            continue
+        if vetoed(spec, a, start):
+            continue  # the kind's own vetoes hold for the reader too ("so relieved")
         if _look_alike(spec, a, start):
             continue
         if _blocked_by_time(spec, a, start, pb):
@@ -294,14 +290,7 @@ def emotion_hits(
 def _look_alike(spec: KindSpec, a: Analysed, start: int) -> bool:
     """A polite formula, or a look-alike that any of the kind's triggers vetoes (a
     nagging symptom, "sorry to ask", "stupid question"): not the emotion itself."""
-    if _POLITE.search(a.norm):
-        return True
-    for t in spec.triggers:
-        if t.unless is not None and sentence_has(a, start, t.unless):
-            return True
-        if t.unless_utterance is not None and t.unless_utterance.search(a.norm, present=a.present):
-            return True
-    return False
+    return _POLITE.search(a.norm) is not None or any(vetoed(t, a, start) for t in spec.triggers)
 
 
 def _blocked_by_time(spec: KindSpec, a: Analysed, start: int, pb: Playbook) -> bool:
