@@ -37,9 +37,11 @@ The fields follow ``../shared/CUES.md``:
   only explain a blockage owned by someone else (an insurer's pending review or denial,
   a separate company, a clinic that is full, a result only another office can discuss).
   Once false it stays false.
-- ``heavy``: urgent risk or abuse raised (or the agent sending the caller to 911, or
-  setting a boundary), grief, crying or bad news, or sustained distress (distress in
-  two caller utterances; one distressed moment is not enough).
+- ``heavy``: urgent risk or abuse raised (or the agent sending the caller to 911,
+  asking about self-harm, pointing to a crisis line, setting a boundary or offering
+  condolences), grief, a recent death, crying or bad news, or sustained distress
+  (distress in two caller utterances; one distressed moment is not enough). The
+  engine raises ``take_a_reset`` at the end of a call heavy here.
 
 Evidence (``tracker.evidence``) maps a field to the spans that set it: keys
 ``arrival``, ``repeat_contact``, ``departments``, ``resolvable``, ``heavy`` and one
@@ -229,6 +231,15 @@ def _in_if_clause(text: str, start: int) -> bool:
     """The match lies in a sentence that starts with "if" (a conditional offer)."""
     cut = max(text.rfind(b, 0, start) for b in (".", "!", "?", ";"))
     return text[cut + 1 : start].lstrip().startswith("if ")
+
+
+def _after_if(text: str, start: int) -> bool:
+    """An "if" comes before the match in its sentence (advice for a case, not this one)."""
+    cut = max(text.rfind(b, 0, start) for b in (".", "!", "?", ";"))
+    return _IF.search(text, cut + 1, start) is not None
+
+
+_IF = re.compile(r"\b(?:if|in case|whenever)\b")
 
 
 def _find(
@@ -516,6 +527,26 @@ _BOUNDARY_AGENT = _rx(
     r"(?:okay|acceptable)\b",
     r"\bi need you to stop (?:the )?(?:name-calling|swearing|yelling|threatening)\b",
     r"\bif (?:that|it) (?:happens|keeps up|continues)(?: again)?,? i(?:'ll| will) end the call\b",
+    r"\b(?:keep|leave) (?:the|your) (?:insults|name-calling|language|personal comments|comments)"
+    r" out of (?:it|this)\b",
+    r"\b(?:stop|not to|please don't|don't) (?:call(?:ing)? me (?:names|a )|comment(?:ing)? on "
+    r"(?:how i|my)|insult(?:ing)? me|swear(?:ing)? at me|curs(?:e|ing) at me|threaten(?:ing)? me)",
+    r"\b(?:that's|that is|that was) (?:a threat|threatening|harassment|sexual harassment)\b",
+    r"\b(?:i'm|i am|i'll be|i will be|i'm going to be) (?:ending|disconnecting|terminating) "
+    r"(?:this|the|our) call\b",
+    r"\b(?:i|we) (?:won't|will not|do not|don't) (?:take|accept|tolerate) being\b",
+    r"\bi won't be (?:spoken|talked) to\b",
+    r"\bsecurity (?:team )?(?:will be|has been|is being) (?:told|notified|informed|alerted)\b",
+)
+# The agent asking about, or answering, a risk of self-harm (the caller hinted it).
+_SAFETY_AGENT = _rx(
+    r"\b(?:thoughts?|thinking|thought) (?:of|about) (?:hurting|harming|killing|ending) "
+    r"(?:yourself|himself|herself|themselves|your life|his life|her life|their life|it all)\b",
+    r"\bare you (?:safe|somewhere safe)(?: right now| at the moment| where you are)?\?",
+    r"\b(?:call|text|dial|calling|texting) (?:or text |or call )?988\b",
+    r"\b(?:suicide|crisis) (?:and crisis )?(?:line|lifeline|hotline|counsel(?:l)?or|team)\b",
+    r"\b(?:can be|could be|are|those are) (?:warning|serious) signs\b",
+    r"\bstay on the line with me\b",
 )
 _CARE_ACCESS = _rx(
     r"\breferr(?:al|ed|ing)\b",
@@ -619,9 +650,16 @@ _HEAVY_CALLER = _rx(
     r"\b(?:been|keep|started) crying\b",
     # end of life and loss: heavy whatever the tone
     r"\b(?:time for|going (?:on|into)|starting|enroll(?:ing)? in) hospice\b",
-    r"\b(?:is|he's|she's) dying\b|\bterminal\b|\bend of life\b",
+    r"\b(?:is|he's|she's) dying\b(?! to\b)|\bterminal\b|\bend of life\b",
     r"\b(?:weeks|months|days) to live\b",
     r"\bstillborn\b|\bmiscarri(?:age|ed)\b",
+    # a recent death of someone close, dated but not long ago ("she passed on saturday",
+    # "my husband passed in september"; not "died of a heart attack in 2015")
+    r"\b(?:he|she|my (?:husband|wife|son|daughter|mother|father|mom|mum|dad|partner|baby|"
+    r"child|brother|sister)) (?:just |recently )?(?:passed(?: away| on)?|died)"
+    r" (?:on|in|last|this|over the) (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|the \w+|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|week|weekend|night|month|morning)\b(?![ ,]*(?:19|20)\d\d)",
     # bad news the caller just got ("the biopsy showed lymphoma"), not a fear of it
     r"\b(?:biopsy|scan|results?|tests?|mri|ct|pathology) (?:showed|shows|came back|found|"
     r"confirmed) (?:\w+ ){0,2}(?:cancer|lymphoma|leukemia|tumou?r|malignan\w*|melanoma|"
@@ -632,6 +670,8 @@ _HEAVY_CALLER = _rx(
 _BAD_NEWS_AGENT = _rx(
     r"\b(?:i'm|i am) (?:so )?sorry to (?:tell|have to tell|say|inform)\b",
     r"\bsorry for your loss\b",
+    r"\b(?:my|our) (?:deepest |sincere |sincerest )?condolences\b",
+    r"\bsorry you (?:found|had to find) out (?:this|that) way\b",
     r"\b(?:results?|biopsy|scan) (?:show|showed|came back) (?:\w+ ){0,2}(?:cancer|malignan)",
     r"\bpassed away\b",
 )
@@ -1056,6 +1096,10 @@ class ContextTracker:
             m = _BOUNDARY_AGENT.search(
                 text, self._present
             )  # the agent had to set a boundary: abuse
+        if m is None:
+            m = _SAFETY_AGENT.search(text, self._present)
+            if m is not None and _after_if(text, m.start()):
+                m = None  # "and if she ever talks about hurting herself, call 988": an offer
         if m is not None:
             ctx = self._heavy(ctx, utt, m)
         if not st.emergency:

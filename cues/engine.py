@@ -188,14 +188,20 @@ class CueEngine:
     def end_call(self) -> list[EngineEvent]:
         """The call is over: raise ``take_a_reset`` if it was heavy. Idempotent.
 
-        Heavy here is the engine's own reading (urgent_risk or abuse raised, a death,
-        distress in two or more caller turns: the playbook's ``heavy``), so the card
-        always has evidence; the context's ``heavy`` also includes it.
+        Heavy is the engine's own reading (urgent_risk or abuse raised, a death,
+        distress in two or more caller turns: the playbook's ``heavy``) or the call
+        context's (:mod:`cues.context`: grief, crying, bad news, and what the agent
+        does about it: sending the caller to 911, a crisis line, setting a boundary),
+        so that the card and the context's ``heavy`` tell the same story. The card's
+        evidence is the first words that made the call heavy.
         """
         if self._ended:
             return []
         self._ended = True
         evidence = self._heavy
+        if evidence is None and self._tracker.context.heavy:
+            spans = self._tracker.evidence.get("heavy", ())
+            evidence = spans[0] if spans else None
         if evidence is None or "take_a_reset" in self._cues:
             return []
         spec = self._reset_spec

@@ -78,6 +78,11 @@ DEFAULT_SCRIPTS = (
     REPO / "tests" / "data" / "train_e",
     REPO / "tests" / "data" / "train_f",
     REPO / "tests" / "data" / "train_g",
+    REPO / "tests" / "data" / "train_h",
+    REPO / "tests" / "data" / "train_i",
+    REPO / "tests" / "data" / "train_j",
+    REPO / "tests" / "data" / "train_k",
+    REPO / "tests" / "data" / "train_l",
     REPO.parent / "shared" / "calls",
 )
 DEFAULT_GOEMOTIONS = REPO.parent / "shared" / "data" / "text" / "goemotions" / "original"

@@ -202,7 +202,9 @@ def test_rubric_is_scored_from_the_call() -> None:
 
 @pytest.mark.parametrize("order", ["words_first", "kind_first"])
 def test_sustained_distress_needs_two_turns_in_either_order(order: str) -> None:
-    crying = "Sorry, I'm crying, I'm just so tired of fighting for everything."
+    # distress words of the playbook's sustained_distress (not crying: the call
+    # context takes crying as heavy at once, and take_a_reset follows the context)
+    crying = "Honestly I'm just worn down, I'm at breaking point with all of this."
     exhausted = "How many more of these am I going to need before I'm done?"
     turns = [crying, exhausted] if order == "words_first" else [exhausted, crying]
     e = CueEngine("c1")
@@ -211,4 +213,41 @@ def test_sustained_distress_needs_two_turns_in_either_order(order: str) -> None:
     assert raised(e.end_call()) == ["take_a_reset"]
     once = CueEngine("c2")
     once.feed(utt(crying, call="c2"))
-    assert once.end_call() == []  # crying once in a frightening call is not "sustained"
+    assert once.end_call() == []  # one worn-down moment is not "sustained"
+
+
+@pytest.mark.parametrize(
+    "agent_line",
+    [
+        "Are you having thoughts of hurting yourself or ending your life?",
+        "I'm going to ask you to keep the insults out of it.",
+        "That's a threat, and I'm ending this call now.",
+        "I'm so sorry you found out this way.",
+        "Stay on the line with me, I'm connecting the nurse.",
+    ],
+)
+def test_what_the_agent_does_about_it_makes_the_call_heavy(agent_line: str) -> None:
+    """A safety question, a boundary, a condolence: the agent's answer to a heavy moment
+    the caller's words may not name (hinted self-harm, a put-down, bad news)."""
+    e = CueEngine("c1")
+    e.feed(utt("So, yeah, I was calling about the appointment.", seq=0))
+    e.feed(utt(agent_line, "agent", 0, 3.0))
+    events = e.end_call()
+    assert raised(events) == ["take_a_reset"]
+    assert e.context.heavy
+
+
+@pytest.mark.parametrize(
+    "agent_line",
+    [
+        "And if she ever talks about hurting herself, call or text 988.",
+        "If it's an emergency you can always go to the ER or call 988.",
+        "I'm so sorry about the wait today.",
+        "Please stay on the line while I transfer you to billing.",
+    ],
+)
+def test_advice_for_a_case_is_not_a_heavy_call(agent_line: str) -> None:
+    e = CueEngine("c1")
+    e.feed(utt("So, yeah, I was calling about the appointment.", seq=0))
+    e.feed(utt(agent_line, "agent", 0, 3.0))
+    assert e.end_call() == []
