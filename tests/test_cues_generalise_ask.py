@@ -1,0 +1,67 @@
+"""Ask-side kinds generalised by category (session 5), with their look-alikes.
+
+Written for the behaviour, not copied from any call script:
+- close_the_loop: an outcome that will just arrive ("you'll get a letter"), an
+  anonymous "someone will follow up", a handoff whose own time is vague; quiet on
+  a live warm transfer happening now, on the agent carrying it to a named owner by
+  a real time, and on a bare reference number given as a courtesy.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cues.engine import CueEngine
+from transcription.types import Utterance
+
+
+def kinds(text: str, speaker: str = "caller") -> set[str]:
+    engine = CueEngine("unit")
+    engine.feed(Utterance("unit", speaker, 0, text, 0.0, 2.0, True))  # type: ignore[arg-type]
+    return {c.kind for c in engine.cues}
+
+
+RAISES: list[tuple[str, str, str]] = [
+    # close_the_loop: the result arrives from nobody, at no time
+    ("close_the_loop", "agent", "Okay, so that was turned down. They'll mail you a notice."),
+    ("close_the_loop", "agent", "You should receive a determination letter on that."),
+    # an anonymous owner, whatever the agent's own step is dated
+    (
+        "close_the_loop",
+        "agent",
+        "I'll fax the form over this afternoon and somebody will get back to you.",
+    ),
+    # the handoff's own time is vague even when another step has a date
+    (
+        "close_the_loop",
+        "agent",
+        "The scan is booked for Friday at nine. The surgeon's team will reach out after that, soon.",
+    ),
+]
+
+QUIET: list[tuple[str, str, str]] = [
+    # live warm transfers: the caller is handed to a person now
+    ("close_the_loop", "agent", "Please hold, I'm transferring you to our on-call nurse right now."),
+    ("close_the_loop", "agent", "Don't hang up, I'm connecting you with Dr. Ferreira."),
+    ("close_the_loop", "agent", "I'm putting you through to Marisol in the lab, one moment."),
+    # the agent carries it to a named owner by a real time, or does it personally
+    ("close_the_loop", "agent", "I'll bring it to Dr. Okafor tomorrow morning when she's in."),
+    ("close_the_loop", "agent", "I'm faxing it right now and I'll check it arrived myself."),
+    ("close_the_loop", "agent", "I'll have our nurse call you tomorrow at ten about it."),
+    # a bare reference number after the work is done
+    ("close_the_loop", "agent", "All set. Your confirmation number is 4471 if you want it."),
+    # an emergency instruction with a courtesy notice
+    ("close_the_loop", "agent", "Hang up and call 911 now. I'll let her office know."),
+    # a confirmation letter of what is already booked
+    ("close_the_loop", "agent", "You're booked. You'll get a letter confirming the new date."),
+]
+
+
+@pytest.mark.parametrize(("kind", "speaker", "text"), RAISES)
+def test_raises(kind: str, speaker: str, text: str) -> None:
+    assert kind in kinds(text, speaker), text
+
+
+@pytest.mark.parametrize(("kind", "speaker", "text"), QUIET)
+def test_quiet(kind: str, speaker: str, text: str) -> None:
+    assert kind not in kinds(text, speaker), text
