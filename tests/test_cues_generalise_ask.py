@@ -22,6 +22,10 @@ def kinds(text: str, speaker: str = "caller") -> set[str]:
 
 
 RAISES: list[tuple[str, str, str]] = [
+    # real_timeline: vague promises of when still raise
+    ("real_timeline", "agent", "The refund should post in a week or two."),
+    ("real_timeline", "agent", "It's in the queue, they'll get to it eventually."),
+    ("real_timeline", "agent", "They'll call you as soon as they can."),
     # close_the_loop: the result arrives from nobody, at no time
     ("close_the_loop", "agent", "Okay, so that was turned down. They'll mail you a notice."),
     ("close_the_loop", "agent", "You should receive a determination letter on that."),
@@ -40,6 +44,13 @@ RAISES: list[tuple[str, str, str]] = [
 ]
 
 QUIET: list[tuple[str, str, str]] = [
+    # real_timeline: durations that are not promises of when
+    ("real_timeline", "agent", "The new inhaler can take a week or so to get used to."),
+    ("real_timeline", "agent", "She'll come out twice a week for a few weeks after that."),
+    ("real_timeline", "agent", "It means you've caught it at some point, it's in the past."),
+    ("real_timeline", "agent", "I'm taking it to the nurse as soon as we hang up."),
+    ("real_timeline", "agent", "The lab result posts in a day or two and he reviews it Monday."),
+    ("real_timeline", "agent", "Okay, I see the records request. It's in the queue."),
     # live warm transfers: the caller is handed to a person now
     ("close_the_loop", "agent", "Please hold, I'm transferring you to our on-call nurse right now."),
     ("close_the_loop", "agent", "Don't hang up, I'm connecting you with Dr. Ferreira."),
