@@ -22,6 +22,11 @@ def kinds(text: str, speaker: str = "caller") -> set[str]:
 
 
 RAISES: list[tuple[str, str, str]] = [
+    # explain_the_no: a no in other words, bare or with its reason
+    ("explain_the_no", "agent", "Right, so he didn't qualify for the sliding scale."),
+    ("explain_the_no", "agent", "We can't reschedule you with her before March."),
+    ("explain_the_no", "agent", "The plan isn't paying for the pump because the form was late."),
+    ("explain_the_no", "agent", "Your insurance is not covering it this year."),
     # real_timeline: vague promises of when still raise
     ("real_timeline", "agent", "The refund should post in a week or two."),
     ("real_timeline", "agent", "It's in the queue, they'll get to it eventually."),
@@ -44,6 +49,10 @@ RAISES: list[tuple[str, str, str]] = [
 ]
 
 QUIET: list[tuple[str, str, str]] = [
+    # explain_the_no: an explanation of billing, a boundary on abuse
+    ("explain_the_no", "agent", "I see it, the lab claim was processed as out of network."),
+    ("explain_the_no", "agent", "I want to help, but I won't accept being sworn at."),
+    ("explain_the_no", "agent", "I'm glad to help you, and I don't tolerate that kind of language."),
     # real_timeline: durations that are not promises of when
     ("real_timeline", "agent", "The new inhaler can take a week or so to get used to."),
     ("real_timeline", "agent", "She'll come out twice a week for a few weeks after that."),
