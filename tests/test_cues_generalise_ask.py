@@ -22,6 +22,17 @@ def kinds(text: str, speaker: str = "caller") -> set[str]:
 
 
 RAISES: list[tuple[str, str, str]] = [
+    # subtext_fear: far off, whatever the reason
+    ("subtext_fear", "caller", "Could we push the scan to, um, the summer maybe? Work is nuts."),
+    ("subtext_fear", "caller", "I'd rather hold off on the biopsy, till spring, the driving's bad."),
+    ("subtext_fear", "caller", "i was hoping like after the new year for the mammogram no rush"),
+    ("subtext_fear", "caller", "The colonoscopy, can we just do it in another two years?"),
+    # cancelled outright, not moved
+    ("subtext_fear", "caller", "I need to cancel my MRI on the 9th. I can't get off work."),
+    # keep coming back, not necessary now, the symptom is better
+    ("subtext_fear", "caller", "Do I really have to keep coming back for these scans?"),
+    ("subtext_fear", "caller", "the follow up i think is not so necessary now"),
+    ("subtext_fear", "caller", "i want to cancel it, the pain is much better now"),
     # explain_the_no: a no in other words, bare or with its reason
     ("explain_the_no", "agent", "Right, so he didn't qualify for the sliding scale."),
     ("explain_the_no", "agent", "We can't reschedule you with her before March."),
@@ -49,6 +60,16 @@ RAISES: list[tuple[str, str, str]] = [
 ]
 
 QUIET: list[tuple[str, str, str]] = [
+    # subtext_fear look-alikes
+    (
+        "subtext_fear",
+        "caller",
+        "My shift got changed, can I move the ultrasound to Friday? Same time works.",
+    ),
+    ("subtext_fear", "caller", "The clinic cancelled my scan, so can we do it in March?"),
+    ("subtext_fear", "caller", "Do I really need it every day? The pill, I mean, since the scan was ok."),
+    ("subtext_fear", "caller", "I'd like to book my annual physical, anything in April?"),
+    ("subtext_fear", "caller", "I need to reschedule the colonoscopy, can we switch it to Tuesday?"),
     # explain_the_no: an explanation of billing, a boundary on abuse
     ("explain_the_no", "agent", "I see it, the lab claim was processed as out of network."),
     ("explain_the_no", "agent", "I want to help, but I won't accept being sworn at."),
