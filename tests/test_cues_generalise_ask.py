@@ -22,9 +22,27 @@ def kinds(text: str, speaker: str = "caller") -> set[str]:
 
 
 RAISES: list[tuple[str, str, str]] = [
+    # subtext_cost: fewer sessions of a standing treatment
+    (
+        "subtext_cost",
+        "caller",
+        "Could I go down to two days a week on the dialysis? Lots of folks do.",
+    ),
+    ("subtext_cost", "caller", "What if I drop one session a week of the rehab?"),
+    # subtext_exhausted: the end as a date or a number
+    (
+        "subtext_exhausted",
+        "caller",
+        "Is there like an end date on these infusions? It's been months.",
+    ),
+    ("subtext_exhausted", "caller", "How many of these am I doing? Is there a number?"),
     # subtext_fear: far off, whatever the reason
     ("subtext_fear", "caller", "Could we push the scan to, um, the summer maybe? Work is nuts."),
-    ("subtext_fear", "caller", "I'd rather hold off on the biopsy, till spring, the driving's bad."),
+    (
+        "subtext_fear",
+        "caller",
+        "I'd rather hold off on the biopsy, till spring, the driving's bad.",
+    ),
     ("subtext_fear", "caller", "i was hoping like after the new year for the mammogram no rush"),
     ("subtext_fear", "caller", "The colonoscopy, can we just do it in another two years?"),
     # cancelled outright, not moved
@@ -55,11 +73,24 @@ RAISES: list[tuple[str, str, str]] = [
     (
         "close_the_loop",
         "agent",
-        "The scan is booked for Friday at nine. The surgeon's team will reach out after that, soon.",
+        "The scan is booked for Friday at nine. "
+        "The surgeon's team will reach out after that, soon.",
     ),
 ]
 
 QUIET: list[tuple[str, str, str]] = [
+    # subtext_cost look-alikes
+    ("subtext_cost", "caller", "The bill is two grand and I can't stop crying about the meds."),
+    ("subtext_cost", "caller", "For the prep, the split dose, do I take it at six?"),
+    ("subtext_cost", "caller", "My date of birth again? Why do you need that for a refill?"),
+    ("subtext_cost", "caller", "Could I do the therapy session Friday instead? Work moved."),
+    # subtext_exhausted look-alikes
+    (
+        "subtext_exhausted",
+        "caller",
+        "How many appointments am I looking at in total, so I can plan my leave?",
+    ),
+    ("subtext_exhausted", "caller", "Is there a number I can call after hours for the pump?"),
     # subtext_fear look-alikes
     (
         "subtext_fear",
@@ -67,13 +98,25 @@ QUIET: list[tuple[str, str, str]] = [
         "My shift got changed, can I move the ultrasound to Friday? Same time works.",
     ),
     ("subtext_fear", "caller", "The clinic cancelled my scan, so can we do it in March?"),
-    ("subtext_fear", "caller", "Do I really need it every day? The pill, I mean, since the scan was ok."),
+    (
+        "subtext_fear",
+        "caller",
+        "Do I really need it every day? The pill, I mean, since the scan was ok.",
+    ),
     ("subtext_fear", "caller", "I'd like to book my annual physical, anything in April?"),
-    ("subtext_fear", "caller", "I need to reschedule the colonoscopy, can we switch it to Tuesday?"),
+    (
+        "subtext_fear",
+        "caller",
+        "I need to reschedule the colonoscopy, can we switch it to Tuesday?",
+    ),
     # explain_the_no: an explanation of billing, a boundary on abuse
     ("explain_the_no", "agent", "I see it, the lab claim was processed as out of network."),
     ("explain_the_no", "agent", "I want to help, but I won't accept being sworn at."),
-    ("explain_the_no", "agent", "I'm glad to help you, and I don't tolerate that kind of language."),
+    (
+        "explain_the_no",
+        "agent",
+        "I'm glad to help you, and I don't tolerate that kind of language.",
+    ),
     # real_timeline: durations that are not promises of when
     ("real_timeline", "agent", "The new inhaler can take a week or so to get used to."),
     ("real_timeline", "agent", "She'll come out twice a week for a few weeks after that."),
@@ -82,7 +125,11 @@ QUIET: list[tuple[str, str, str]] = [
     ("real_timeline", "agent", "The lab result posts in a day or two and he reviews it Monday."),
     ("real_timeline", "agent", "Okay, I see the records request. It's in the queue."),
     # live warm transfers: the caller is handed to a person now
-    ("close_the_loop", "agent", "Please hold, I'm transferring you to our on-call nurse right now."),
+    (
+        "close_the_loop",
+        "agent",
+        "Please hold, I'm transferring you to our on-call nurse right now.",
+    ),
     ("close_the_loop", "agent", "Don't hang up, I'm connecting you with Dr. Ferreira."),
     ("close_the_loop", "agent", "I'm putting you through to Marisol in the lab, one moment."),
     # the agent carries it to a named owner by a real time, or does it personally
