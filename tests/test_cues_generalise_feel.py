@@ -59,8 +59,7 @@ RAISES: list[tuple[str, str]] = [
     ("validate_first", "The plan denied his inhaler again. Is this some kind of joke?"),
     (
         "validate_first",
-        "They won't cover the wheelchair but they'll cover a cane. Who comes up with "
-        "these rules?",
+        "They won't cover the wheelchair but they'll cover a cane. Who comes up with these rules?",
     ),
     (
         "validate_first",
@@ -86,6 +85,11 @@ RAISES: list[tuple[str, str]] = [
         "premiums for?",
     ),
     ("validate_first", "I am so tired of fighting with the insurance over one pump."),
+    (
+        "validate_first",
+        "Getting this prior authorization has been an absolute nightmare, three weeks now.",
+    ),
+    ("validate_first", "I'm so over this, the claim's been open since spring."),
     # validate_first: anger gone weary
     (
         "validate_first",
@@ -105,6 +109,7 @@ RAISES: list[tuple[str, str]] = [
     ("abuse", "You're a leech, you know that? Living off sick people."),
     ("abuse", "How do you live with yourself, doing this job?"),
     ("abuse", "Fine, send the form, moron."),
+    ("abuse", "You're clearly not qualified, you can't do one thing right."),
     ("abuse", "Do you even know what you're doing? I hope you get fired."),
     # abuse: waiting for the agent after work
     (
@@ -139,8 +144,7 @@ RAISES: list[tuple[str, str]] = [
     # reflect_back: the story to be told all over again
     (
         "reflect_back",
-        "I explained all of it to the intake nurse last week. Why doesn't anyone write "
-        "it down?",
+        "I explained all of it to the intake nurse last week. Why doesn't anyone write it down?",
     ),
     ("reflect_back", "No. I'm not going through the whole story again."),
     # own_it: the same promise heard before
@@ -174,6 +178,8 @@ QUIET: list[tuple[str, str]] = [
     ("orient", "He's been shaking with chills and a fever since the biopsy yesterday."),
     ("orient", "What's that mean, like, when will the authorization come through?"),
     ("validate_first", "Great, thanks a lot, that's all I needed today."),
+    # the nightmare is in their head, not the paperwork
+    ("validate_first", "Sorry, my head is a mess today, the forms for the referral are all here."),
     # a price is "a lot"
     ("offer_choice", "Four hundred a month for the inhaler and the copay on top, it's a lot."),
     # calling round pharmacies for stock is not a dropped contact; confusion is not a bounce
