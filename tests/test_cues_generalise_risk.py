@@ -1,0 +1,115 @@
+"""urgent_risk described, not named, and its look-alikes.
+
+Callers (often caregivers) describe an emergency in lay words, mid-turn, while asking
+about something else: a hand that can't hold a cup, stools black like tar on a blood
+thinner, a relative they can't get to answer, a calf that is hot and swollen with
+breathlessness, a squeeze that went down the arm, an inhaler that does nothing, a
+fever on chemo. Self-harm is hinted: things given away, "won't have to deal with me
+much longer", "they'd be fine without me", "no point in any of it", "thought about
+taking the whole bottle".
+
+The look-alikes must stay quiet: negations, a relative's old event, a form that asked
+about a symptom, hypotheticals, chronic clinic talk (breathless on effort, an ER story
+that is over), decluttering, a trip the family will manage without the caller.
+
+Sentences are written for the categories, not copied from any call script. The
+playbook alone is tested (no learned layer), so a retrained model cannot hide a gap.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cues.engine import CueEngine
+from transcription.types import Utterance
+
+
+def raised(text: str) -> bool:
+    engine = CueEngine("unit", learned=False)
+    engine.feed(Utterance("unit", "caller", 0, text, 0.0, 2.0, True))
+    return any(c.kind == "urgent_risk" for c in engine.cues)
+
+
+RAISES: list[str] = [
+    # stroke: a hand that drops things, speech that comes out wrong
+    "Can we keep Tuesday? Mom can't hold her tea mug in her right hand since lunch.",
+    "he's fine really, just the fork keeps slipping out of his left hand tonight",
+    "Her words don't sound right this afternoon, all mushy, and she's very tired.",
+    "he couldn't think of the word for fork at dinner and his speech is kind of slurry",
+    "one side of her smile looks lower than the other since she woke up",
+    # clot: a hot swollen calf with breathlessness
+    "Since the flight my calf is swollen and warm, and I'm winded just walking to the car.",
+    # heart: a squeeze that travels, with sweat
+    "This morning there was a pressure that went down my left arm and I got all sweaty.",
+    "it's a heavy squeezing and it runs up into my jaw",
+    # breathing: can't get air, rescue inhaler failing, lying flat, lips
+    "i can't- i can't get my breath, sorry",
+    "His rescue inhaler isn't doing anything and he can hardly talk between breaths.",
+    "She sleeps in the armchair now because lying flat she can't get her breath.",
+    "I've done four puffs and my lips feel numb and I'm wheezing.",
+    # bleeding on a blood thinner
+    "He's on Xarelto and his stools have been black and sticky since Sunday.",
+    "She's so pale and dizzy, and she threw up something like coffee grounds.",
+    # unresponsive, abnormal breathing
+    "I can't get her to answer me, she's breathing with this rattling sound.",
+    "he took something at the party and i cant wake him up",
+    "She's not breathing right, she's unresponsive on the sofa.",
+    # fever on chemo
+    "Dad finished his chemo infusion Monday and tonight he's running a fever with chills.",
+    "She's in the middle of chemo and her temperature is 101.8.",
+    # self-harm hinted
+    "My son has been giving away his guitar and his games to his friends this week.",
+    "Don't worry about the bill, you won't have to deal with me for much longer.",
+    "Honestly my kids would be happier without me around.",
+    "I just don't see any point in any of it anymore.",
+    "I keep thinking about swallowing the whole bottle tonight.",
+    "I won't be around much longer, so cancel the follow-up.",
+    "i've got enough saved up to do it",
+]
+
+QUIET: list[str] = [
+    # negation and forms that asked
+    "No chest pain, no trouble breathing, I just need my refill.",
+    "The intake form asked about chest pain and shortness of breath, I said no.",
+    # a relative's old event
+    "My dad had a stroke in 2015 and his speech was slurred for a while after.",
+    # hypotheticals
+    "If she gets a fever during chemo, what should we do?",
+    "What should I do if my inhaler isn't working?",
+    # chronic clinic talk
+    "I get short of breath when I walk up the hill, it's been like that for years.",
+    "When I try to exercise I can't catch my breath, so I stopped going to the gym.",
+    "Every time I start walking I get this pressure in my chest.",
+    "I had chest pains when I made the appointment, but they stopped after two days and I haven't had any since.",
+    "Last year I had horrible chest pain and went to the emergency room, they put in a stent.",
+    "The pain from my pinched nerve goes down my arm when I sit too long.",
+    "My inhaler doesn't work as well as it used to when I jog.",
+    "My arthritis is bad, I can't hold a pen for long.",
+    "Sorry, I'm so nervous my words aren't coming out right.",
+    "My stools have been black since I started the iron pills.",
+    "Could the new pills be causing my chest pain?",
+    "I'm afraid of choking on the big pills, can I get a liquid?",
+    # doses and puffs
+    "I take two puffs twice a day and it works fine.",
+    # self-harm look-alikes
+    "We're giving away all her baby clothes before the move.",
+    "The team will be fine without me for a week while I'm on vacation.",
+    "I won't be around much longer today, I have to leave for work at noon.",
+    "I don't see the point in keeping the appointment, the rash is gone.",
+    "I'm thinking about taking all of my pills at night instead of the morning.",
+    "It took a lot for me to get back to feeling like myself.",
+    "I've been a bit down since my dog died, but I'm okay.",
+    # unresponsive look-alikes
+    "I can't get him to answer his phone, can you try his cell?",
+    "He passed out for a second at the blood draw, just for a few seconds, he's fine.",
+]
+
+
+@pytest.mark.parametrize("text", RAISES)
+def test_described_emergency_raises(text: str) -> None:
+    assert raised(text)
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_look_alike_stays_quiet(text: str) -> None:
+    assert not raised(text)
