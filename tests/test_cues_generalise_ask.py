@@ -109,7 +109,8 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "I need to reschedule the colonoscopy, can we switch it to Tuesday?",
     ),
-    # explain_the_no: an explanation of billing, a boundary on abuse
+    # explain_the_no: an explanation of billing, a boundary on abuse, one's own story
+    ("explain_the_no", "agent", "I tried to give blood once and I didn't qualify either."),
     ("explain_the_no", "agent", "I see it, the lab claim was processed as out of network."),
     ("explain_the_no", "agent", "I want to help, but I won't accept being sworn at."),
     (
