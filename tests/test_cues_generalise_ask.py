@@ -45,6 +45,8 @@ RAISES: list[tuple[str, str, str]] = [
     ),
     ("subtext_fear", "caller", "i was hoping like after the new year for the mammogram no rush"),
     ("subtext_fear", "caller", "The colonoscopy, can we just do it in another two years?"),
+    ("subtext_fear", "caller", "is it okay if i do the ct scan in the fall instead"),
+    ("subtext_fear", "caller", "I have to cancel the biopsy on Monday, my ride fell through."),
     # cancelled outright, not moved
     ("subtext_fear", "caller", "I need to cancel my MRI on the 9th. I can't get off work."),
     # keep coming back, not necessary now, the symptom is better
@@ -95,6 +97,13 @@ QUIET: list[tuple[str, str, str]] = [
     (
         "subtext_fear",
         "caller",
+        "my doctor said it can wait till spring, so can you book the scan then",
+    ),
+    ("subtext_fear", "caller", "I need to cancel the colonoscopy and rebook it for next Tuesday."),
+    ("subtext_fear", "caller", "i need to move the mri cause of work, is thursday open"),
+    (
+        "subtext_fear",
+        "caller",
         "My shift got changed, can I move the ultrasound to Friday? Same time works.",
     ),
     ("subtext_fear", "caller", "The clinic cancelled my scan, so can we do it in March?"),
@@ -119,6 +128,7 @@ QUIET: list[tuple[str, str, str]] = [
         "I'm glad to help you, and I don't tolerate that kind of language.",
     ),
     # real_timeline: durations that are not promises of when
+    ("real_timeline", "agent", "The bruising usually goes down in a few days."),
     ("real_timeline", "agent", "The new inhaler can take a week or so to get used to."),
     ("real_timeline", "agent", "She'll come out twice a week for a few weeks after that."),
     ("real_timeline", "agent", "It means you've caught it at some point, it's in the past."),
