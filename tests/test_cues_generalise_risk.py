@@ -65,6 +65,17 @@ RAISES: list[str] = [
     "I keep thinking about swallowing the whole bottle tonight.",
     "I won't be around much longer, so cancel the follow-up.",
     "i've got enough saved up to do it",
+    "Tell them I won't be a burden to anyone for much longer.",
+    "Honestly there's no point going on like this.",
+    "She left a goodbye note on the kitchen table this morning.",
+    # more lay descriptions
+    "He's dragging his right foot since lunch and seems off.",
+    "All of a sudden she can't see out of one eye.",
+    "the baby's nostrils are flaring and he's breathing so hard",
+    "She can't finish a sentence without stopping for air.",
+    "I just found him on the bathroom floor and he's gray.",
+    "He took a handful of his sleeping pills with half a bottle of vodka.",
+    "She has a fever of 103 and a stiff neck and the light hurts her eyes.",
 ]
 
 QUIET: list[str] = [
@@ -80,7 +91,8 @@ QUIET: list[str] = [
     "I get short of breath when I walk up the hill, it's been like that for years.",
     "When I try to exercise I can't catch my breath, so I stopped going to the gym.",
     "Every time I start walking I get this pressure in my chest.",
-    "I had chest pains when I made the appointment, but they stopped after two days and I haven't had any since.",
+    "I had chest pains when I made the appointment, but they stopped after two days "
+    "and I haven't had any since.",
     "Last year I had horrible chest pain and went to the emergency room, they put in a stent.",
     "The pain from my pinched nerve goes down my arm when I sit too long.",
     "My inhaler doesn't work as well as it used to when I jog.",
@@ -102,6 +114,12 @@ QUIET: list[str] = [
     # unresponsive look-alikes
     "I can't get him to answer his phone, can you try his cell?",
     "He passed out for a second at the blood draw, just for a few seconds, he's fine.",
+    "Can I take my sleeping pills with a glass of wine?",
+    "I have a stiff neck from sleeping on it wrong, no fever though.",
+    "I don't want to be a burden on my daughter, so can I take a cab?",
+    "I can't see out of one eye without my new glasses, can I order contacts?",
+    "That is a face I do not want to wake up to in the morning.",
+    "I wish I were still on the beach.",
 ]
 
 
