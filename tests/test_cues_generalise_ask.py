@@ -29,6 +29,7 @@ RAISES: list[tuple[str, str, str]] = [
         "Could I go down to two days a week on the dialysis? Lots of folks do.",
     ),
     ("subtext_cost", "caller", "What if I drop one session a week of the rehab?"),
+    ("subtext_cost", "caller", "what if i only come twice a week to dialysis"),
     # subtext_exhausted: the end as a date or a number
     (
         "subtext_exhausted",
@@ -94,6 +95,8 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     ("subtext_exhausted", "caller", "Is there a number I can call after hours for the pump?"),
     # subtext_fear look-alikes
+    ("subtext_fear", "caller", "did they do the biopsy in january or february"),
+    ("subtext_fear", "caller", "i had my mammogram in march and it was fine"),
     (
         "subtext_fear",
         "caller",
