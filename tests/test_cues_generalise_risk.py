@@ -120,6 +120,9 @@ QUIET: list[str] = [
     "I can't see out of one eye without my new glasses, can I order contacts?",
     "That is a face I do not want to wake up to in the morning.",
     "I wish I were still on the beach.",
+    "Anytime I have chest pain on a walk I take the little pill and it goes away.",
+    "I opened the bill at the kitchen table and I couldn't breathe, it's so much money.",
+    "The letter says her lead level is high. Is she poisoned?",
 ]
 
 
