@@ -47,6 +47,10 @@ RAISES: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "i was hoping like after the new year for the mammogram no rush"),
     ("subtext_fear", "caller", "The colonoscopy, can we just do it in another two years?"),
     ("subtext_fear", "caller", "is it okay if i do the ct scan in the fall instead"),
+    ("subtext_fear", "caller", "could we maybe make the biopsy sometime after new years"),
+    ("subtext_fear", "caller", "i'll just call back in the spring to set up the colonoscopy"),
+    ("subtext_fear", "caller", "i don't think i need the follow up ct to be honest"),
+    ("subtext_fear", "caller", "Is it a big deal if I just don't go to the echo follow-up?"),
     ("subtext_fear", "caller", "I have to cancel the biopsy on Monday, my ride fell through."),
     # cancelled outright, not moved
     ("subtext_fear", "caller", "I need to cancel my MRI on the 9th. I can't get off work."),
@@ -59,6 +63,8 @@ RAISES: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "We can't reschedule you with her before March."),
     ("explain_the_no", "agent", "The plan isn't paying for the pump because the form was late."),
     ("explain_the_no", "agent", "Your insurance is not covering it this year."),
+    ("explain_the_no", "agent", "no we don't take that plan here"),
+    ("explain_the_no", "agent", "That's not something we're able to do for you."),
     # real_timeline: vague promises of when still raise
     ("real_timeline", "agent", "The refund should post in a week or two."),
     ("real_timeline", "agent", "It's in the queue, they'll get to it eventually."),
