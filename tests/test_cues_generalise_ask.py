@@ -37,6 +37,8 @@ RAISES: list[tuple[str, str, str]] = [
         "Is there like an end date on these infusions? It's been months.",
     ),
     ("subtext_exhausted", "caller", "How many of these am I doing? Is there a number?"),
+    ("subtext_exhausted", "caller", "whats the end date on this wound vac"),
+    ("real_timeline", "agent", "We'll let you know when we hear something."),
     # subtext_fear: far off, whatever the reason
     ("subtext_fear", "caller", "Could we push the scan to, um, the summer maybe? Work is nuts."),
     (
@@ -100,6 +102,7 @@ QUIET: list[tuple[str, str, str]] = [
         "How many appointments am I looking at in total, so I can plan my leave?",
     ),
     ("subtext_exhausted", "caller", "Is there a number I can call after hours for the pump?"),
+    ("subtext_exhausted", "caller", "Is there an end of the month deadline for the form?"),
     # subtext_fear look-alikes
     ("subtext_fear", "caller", "did they do the biopsy in january or february"),
     ("subtext_fear", "caller", "i had my mammogram in march and it was fine"),
