@@ -137,6 +137,9 @@ QUIET: list[str] = [
     "I can't get him to answer my questions about the bill.",
     "The kids will be fine without me for the afternoon, my sister's there.",
     "I won't be here to see the nurse on Monday, can she call instead?",
+    "The ankle really took all of the weight of the fall.",
+    "One of my uncles committed suicide, it's in my family history form.",
+    "He slipped climbing the fence and got a deep cut on his thigh.",
 ]
 
 
