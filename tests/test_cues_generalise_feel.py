@@ -45,6 +45,14 @@ RAISES: list[tuple[str, str]] = [
         "I've been on hold so long I now know every word of that hold music by heart, "
         "and the bill is still wrong.",
     ),
+    (
+        "validate_first",
+        "Wonderful, you're lucky number five today. Third time's the charm, I guess.",
+    ),
+    (
+        "validate_first",
+        "Oh good, another form after you lost the first one. Nothing says service like a fax.",
+    ),
     # validate_first: the grievance said again as a fragment
     (
         "validate_first",
@@ -180,6 +188,8 @@ QUIET: list[tuple[str, str]] = [
     ("validate_first", "Great, thanks a lot, that's all I needed today."),
     # the nightmare is in their head, not the paperwork
     ("validate_first", "Sorry, my head is a mess today, the forms for the referral are all here."),
+    # sarcasm about a scary test is fear under the joke, not anger at a bill
+    ("validate_first", "Nothing says a fun Friday like a scan for lung cancer."),
     # a price is "a lot"
     ("offer_choice", "Four hundred a month for the inhaler and the copay on top, it's a lot."),
     # calling round pharmacies for stock is not a dropped contact; confusion is not a bounce
