@@ -258,6 +258,11 @@ def _find(
 
 # --------------------------------------------------------------------------- arrival
 
+# a pregnancy loss, not one years back on the chart ("a miscarriage back in 2015")
+_PREGNANCY_LOSS: Final = (
+    r"\b(?:stillborn|miscarri(?:age|ed))\b"
+    r"(?![^.?!]{0,25}\b(?:(?:19|20)\d\d|years ago|a long time ago|years back))"
+)
 _GRIEF: Final = (
     r"\bpassed (?:away|on)\b",
     r"\blost my (?:husband|wife|mom|mother|dad|father|son|daughter|child|baby|partner"
@@ -266,7 +271,7 @@ _GRIEF: Final = (
     r"\bwidow(?:ed)?\b",
     r"\bbereave",
     r"\blost (?:the|my|our) (?:baby|pregnancy)\b",
-    r"\bmiscarri(?:age|ed)\b|\bstillborn\b",
+    _PREGNANCY_LOSS,
 )
 # "He died" sets a grieving arrival in the first turns but does not make a call heavy
 # later on: mid-call it is as often family history ("he died in his 40s"), and on the
@@ -657,7 +662,7 @@ _HEAVY_CALLER = _rx(
     r"\b(?:time for|going (?:on|into)|starting|enroll(?:ing)? in) hospice\b",
     r"\b(?:is|he's|she's) dying\b(?! to\b)|\bterminal\b|\bend of life\b",
     r"\b(?:weeks|months|days) to live\b",
-    r"\bstillborn\b|\bmiscarri(?:age|ed)\b",
+    _PREGNANCY_LOSS,
     # a recent death of someone close, dated but not long ago ("she passed on saturday",
     # "my husband passed in september"; not "died of a heart attack in 2015")
     r"\b(?:he|she|my (?:husband|wife|son|daughter|mother|father|mom|mum|dad|partner|baby|"
