@@ -181,6 +181,7 @@ QUIET: list[tuple[str, str]] = [
     # an apology for being emotional, a worry laughed off
     ("orient", "Okay. Thank you. Sorry I'm such a mess today."),
     ("orient", "i'm paranoid lol but he's fine, just need the refill"),
+    ("orient", "I used to be so nervous before these scans, honestly it's routine now."),
     # the house falling apart, shaking from a fever, a routine "what does it mean"
     ("orient", "The house is falling apart around me but I need to move the physical."),
     ("orient", "He's been shaking with chills and a fever since the biopsy yesterday."),
