@@ -76,6 +76,12 @@ RAISES: list[str] = [
     "I just found him on the bathroom floor and he's gray.",
     "He took a handful of his sleeping pills with half a bottle of vodka.",
     "She has a fever of 103 and a stiff neck and the light hurts her eyes.",
+    # pregnancy and newborn, allergy
+    "I'm thirty-six weeks and I've barely felt the baby move since yesterday.",
+    "I'm 33 weeks pregnant and my face and hands are really puffy today, with a headache.",
+    "She's nine days old and she's so hard to wake for feeds.",
+    "I got stung by a wasp and my eyes are swelling shut.",
+    "Since I started the new antibiotic it's hard to swallow and my tongue feels big.",
     # speech-to-text style: lower case, no punctuation, no apostrophes
     "shes been off since lunch her words dont come out right and she cant hold her cup",
     "im on eliquis and my poop has been black like tar and im real dizzy",
@@ -140,6 +146,9 @@ QUIET: list[str] = [
     "The ankle really took all of the weight of the fall.",
     "One of my uncles committed suicide, it's in my family history form.",
     "He slipped climbing the fence and got a deep cut on his thigh.",
+    "I'm 30 weeks, will they take my temperature at the visit?",
+    "I'm 28 weeks and the baby is quiet in the mornings, kicks all evening.",
+    "The new pills are huge, it's hard to swallow them, is there a smaller one?",
 ]
 
 
