@@ -187,6 +187,22 @@ QUIET: list[str] = [
     "There's no reason to keep going to physical therapy if it's healed.",
     "My kids are happier if I just let them sleep in.",
     "Squeezing the ball helps my hand, the chest exercises too.",
+    # general sadness, hypotheticals, history, doses, idioms
+    "Honestly what's the point of calling, nobody ever calls back.",
+    "I've been really sad since my husband passed, the house is so quiet.",
+    "I feel hopeless about this bill, I don't see how I'll pay it.",
+    "I'm so tired of being sick and tired, you know?",
+    "I don't see the point of the follow-up if the results were normal.",
+    "My wife would be fine without me for one night if I do the sleep study.",
+    "I just want to sleep for a week after this move.",
+    "Nobody would even notice if I skipped the appointment.",
+    "He's giving away free samples at the pharmacy counter.",
+    "If he gets a fever after chemo what temperature is too high?",
+    "My dad had chest pain and sweating in 2019 and got a stent.",
+    "I don't have any chest pain or trouble breathing, just a cough.",
+    "The nurse asked if I had chest pain and I said no.",
+    "She took two of her pills this morning like always.",
+    "I took a bunch of photos of the rash for the doctor.",
 ]
 
 
