@@ -69,6 +69,18 @@ orient .75, validate_first .79). Flattered: the new triggers were written by
 category while reading these sets' misses, so only the held-out sets measure them.
 ACI-Bench agreement 0.857, GoEmotions test orient 0.612 / validate 0.369 / neutral
 0.046, shared calls 1.0/1.0, bench cues ~2,200-2,600 utterances/s (noisy machine).
+
+Status (2026-11-27, evening: 1,207 scripts incl. five new writers' train_h..l; same
+options). Those five sets were first run unseen with the afternoon engine: P .75-.93,
+R .66-.84 (take_a_reset, validate_first, orient, urgent_risk, subtext_fear missed
+most). Then the playbook was widened by category on their misses and this layer
+retrained; leave one set out over train_a..l: P .923 R .948 rf 22 (flattered: the
+new patterns were written reading h..l). Tried, no better leaving one set out: margin
+0.25/0.75 (R +.005-.011, P -.001-.004), precision target .85, vetoes at half cost
+(identical). Held-out sets (never read), afternoon -> this engine: heldout_e P .839
+-> .862 R .897 -> .966; f .793 -> .820, .852 -> .926; g .722 -> .702, .864 -> .894;
+h .786 -> .821, .830 -> .868. Recall now clears .85; precision does not (close_the_loop,
+orient and validate_first are raised on calls their writers leave unlabelled).
 """
 
 from __future__ import annotations
