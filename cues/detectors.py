@@ -136,7 +136,7 @@ def detect(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:
     """The evidence for ``spec.kind`` in this utterance, if any (speaker checked by caller)."""
     if spec.handoff is not None:
         found = detect_handoff(spec.handoff, a, playbook)
-        if found is not None:
+        if found is not None and not vetoed(spec, a, found.start):
             return found
     if not spec.triggers:
         return None

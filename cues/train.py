@@ -83,6 +83,9 @@ DEFAULT_SCRIPTS = (
     REPO / "tests" / "data" / "train_j",
     REPO / "tests" / "data" / "train_k",
     REPO / "tests" / "data" / "train_l",
+    REPO / "tests" / "data" / "train_m",
+    REPO / "tests" / "data" / "train_n",
+    REPO / "tests" / "data" / "train_o",
     REPO.parent / "shared" / "calls",
 )
 DEFAULT_GOEMOTIONS = REPO.parent / "shared" / "data" / "text" / "goemotions" / "original"

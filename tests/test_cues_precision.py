@@ -1,0 +1,71 @@
+"""Precision guards from unseen writers' calls (train_m..o): where a card is not wanted.
+
+Each guard comes with a sentence that must stay quiet and one close to it that must
+still raise the card, both written here (not copied from any script): an offer of a
+callback is not yet a handoff, an agent who arranges a named person's call at a real
+time owns it, emailing the caller a document is not handing the case on, a third
+party getting back to the office is not a promise to the caller, shaking with anger
+is anger, and a swapped time of day or a bill split into payments is not less care.
+The playbook's guards are tested alone (no learned layer, no emotion reader): the
+learned layer is retrained and judged on the scripts, not on these sentences.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cues.engine import CueEngine
+from transcription.types import Utterance
+
+
+def kinds(text: str, speaker: str = "caller") -> set[str]:
+    engine = CueEngine("unit", learned=False, emotion=False)
+    engine.feed(Utterance("unit", speaker, 0, text, 0.0, 2.0, True))  # type: ignore[arg-type]
+    return {c.kind for c in engine.cues}
+
+
+QUIET: list[tuple[str, str, str]] = [
+    ("close_the_loop", "agent", "If you'd like, the nurse can call you to go over the prep first."),
+    ("close_the_loop", "agent", "Do you want me to have the pharmacist call you about the cost?"),
+    ("close_the_loop", "agent", "I'll have the nurse call you this Friday to walk through it."),
+    ("close_the_loop", "agent", "I'll have her call you by Thursday with the options."),
+    ("close_the_loop", "agent", "That's six payments from the first. I'll email the agreement."),
+    ("close_the_loop", "agent", "We faxed his office this morning and they'll get back to us."),
+    ("close_the_loop", "agent", "Yes, we faxed the clinic. They should get back to us shortly."),
+    (
+        "close_the_loop",
+        "agent",
+        "Sign the release on your phone, and Priya's team faxes it within two business "
+        "days, so by Monday. They'll email you when it's gone.",
+    ),
+    ("orient", "caller", "I'm so angry I'm shaking, they cancelled it again with no call."),
+    ("orient", "caller", "Honestly I'm furious, I'm trembling, how does this keep happening?"),
+    ("orient", "caller", "They moved my surgery a third time and I'm beside myself mad."),
+    ("subtext_cost", "caller", "My shifts changed, so could we do the therapy evenings instead?"),
+    ("subtext_cost", "caller", "Can I split the bill into three monthly payments?"),
+    (
+        "subtext_fear",
+        "caller",
+        "My boss sends me to Ohio that week. Can we push the scan? Any day the week after works.",
+    ),
+]
+
+STILL_RAISES: list[tuple[str, str, str]] = [
+    ("close_the_loop", "agent", "I'll have someone call you about it."),
+    ("close_the_loop", "agent", "The specialist's office will reach out to you to set it up."),
+    ("close_the_loop", "agent", "I'll message the nurse and she'll get back to you."),
+    ("orient", "caller", "I'm shaking, what does it mean that the scan found a mass?"),
+    ("orient", "caller", "I'm beside myself, nobody will tell me what the biopsy showed."),
+    ("subtext_cost", "caller", "Could I just take the pills every other day to make them last?"),
+    ("subtext_fear", "caller", "Can we push the biopsy? Maybe sometime in the spring."),
+]
+
+
+@pytest.mark.parametrize(("kind", "speaker", "text"), QUIET)
+def test_no_card_where_the_writer_wants_none(kind: str, speaker: str, text: str) -> None:
+    assert kind not in kinds(text, speaker)
+
+
+@pytest.mark.parametrize(("kind", "speaker", "text"), STILL_RAISES)
+def test_the_card_still_comes_beside_the_guard(kind: str, speaker: str, text: str) -> None:
+    assert kind in kinds(text, speaker)
