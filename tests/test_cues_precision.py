@@ -5,7 +5,8 @@ still raise the card, both written here (not copied from any script): an offer o
 callback is not yet a handoff, an agent who arranges a named person's call at a real
 time owns it, emailing the caller a document is not handing the case on, a third
 party getting back to the office is not a promise to the caller, shaking with anger
-is anger, and a swapped time of day or a bill split into payments is not less care.
+is anger, a swapped time of day or a bill split into payments is not less care,
+annoyance said as mild is not a card, and a wallet that "fainted" is a joke.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -43,6 +44,11 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "They moved my surgery a third time and I'm beside myself mad."),
     ("subtext_cost", "caller", "My shifts changed, so could we do the therapy evenings instead?"),
     ("subtext_cost", "caller", "Can I split the bill into three monthly payments?"),
+    ("validate_first", "caller", "Mildly annoyed here, the portal logs me out. Not the end of the world."),
+    ("validate_first", "caller", "No rush on the referral, it's annoying more than anything."),
+    ("urgent_risk", "caller", "I opened the bill and my wallet just fainted. Can I pay monthly?"),
+    ("close_the_loop", "agent", "Approved; I can transfer you to their scheduler right now."),
+    ("close_the_loop", "agent", "I'll email the rest as a list with the dates on it."),
     (
         "subtext_fear",
         "caller",
@@ -58,6 +64,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "I'm beside myself, nobody will tell me what the biopsy showed."),
     ("subtext_cost", "caller", "Could I just take the pills every other day to make them last?"),
     ("subtext_fear", "caller", "Can we push the biopsy? Maybe sometime in the spring."),
+    ("validate_first", "caller", "This is ridiculous, I was charged twice and nobody fixes it."),
+    ("urgent_risk", "caller", "My husband just fainted and he's not answering me."),
+    ("close_the_loop", "agent", "I'll email the team and they'll get back to you."),
 ]
 
 
