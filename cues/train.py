@@ -86,6 +86,9 @@ DEFAULT_SCRIPTS = (
     REPO / "tests" / "data" / "train_m",
     REPO / "tests" / "data" / "train_n",
     REPO / "tests" / "data" / "train_o",
+    REPO / "tests" / "data" / "train_p",
+    REPO / "tests" / "data" / "train_q",
+    REPO / "tests" / "data" / "train_r",
     REPO.parent / "shared" / "calls",
 )
 DEFAULT_GOEMOTIONS = REPO.parent / "shared" / "data" / "text" / "goemotions" / "original"

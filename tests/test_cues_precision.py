@@ -44,7 +44,7 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "They moved my surgery a third time and I'm beside myself mad."),
     ("subtext_cost", "caller", "My shifts changed, so could we do the therapy evenings instead?"),
     ("subtext_cost", "caller", "Can I split the bill into three monthly payments?"),
-    ("validate_first", "caller", "Mildly annoyed here, the portal logs me out. Not the end of the world."),
+    ("validate_first", "caller", "Mildly annoyed, the app logs me out. Not the end of the world."),
     ("validate_first", "caller", "No rush on the referral, it's annoying more than anything."),
     ("urgent_risk", "caller", "I opened the bill and my wallet just fainted. Can I pay monthly?"),
     ("close_the_loop", "agent", "Approved; I can transfer you to their scheduler right now."),
