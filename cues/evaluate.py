@@ -48,6 +48,9 @@ class CallRun:
     raised: dict[str, int]  # kind -> turn of first raising
     context: CallContext
     seconds: float
+    #: kind -> the words behind its card (latest evidence), for ``-v``: which words a
+    #: trainer should look for in the playbook when a card was not wanted
+    quotes: dict[str, str] = field(default_factory=dict)
 
 
 def script_utterances(script: Script) -> list[Utterance]:
@@ -81,7 +84,11 @@ def run_script(script: Script, playbook: Playbook | None = None) -> CallRun:
     engine.end_call()
     seconds = time.process_time() - t0
     return CallRun(
-        script=script, raised=engine.raised_kinds(), context=engine.context, seconds=seconds
+        script=script,
+        raised=engine.raised_kinds(),
+        context=engine.context,
+        seconds=seconds,
+        quotes={c.kind: c.evidence.quote for c in engine.cues},
     )
 
 
@@ -174,11 +181,14 @@ def score(runs: Sequence[CallRun]) -> Report:
                 else:
                     misses.append(f"{s.id}: {kind} on turn {got}, listed on {turn} (placement)")
             else:
-                misses.append(f"{s.id}: {kind} missed (listed on turn {turn})")
+                said = _said(s, turn)
+                misses.append(f"{s.id}: {kind} missed (listed on turn {turn}){said}")
         for kind, got in run.raised.items():
             per_kind[kind].raised += 1
             if kind not in expected:
-                misses.append(f"{s.id}: {kind} raised on turn {got}, not expected")
+                words = run.quotes.get(kind)
+                why = f' on "{words}"' if words else ""
+                misses.append(f"{s.id}: {kind} raised on turn {got}, not expected{why}")
         _score_context(run, acc, stakes, depts)
 
     tot = _Counts(
@@ -210,6 +220,15 @@ def score(runs: Sequence[CallRun]) -> Report:
         misses=misses,
         scripts=len(runs),
     )
+
+
+def _said(script: Script, turn: int, width: int = 100) -> str:
+    """': [speaker] "the turn's words"', cut to ``width`` (for a miss in ``-v``)."""
+    if not 0 <= turn < len(script.turns):
+        return ""
+    t = script.turns[turn]
+    text = t.text if len(t.text) <= width else t.text[: width - 1] + "…"
+    return f': [{t.speaker}] "{text}"'
 
 
 def _score_context(run: CallRun, acc: dict[str, list[int]], stakes: _F1, depts: _F1) -> None:
@@ -270,7 +289,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--check", action="store_true", help="exit 1 below the issue's bars")
     ap.add_argument("--playbook", help="a playbook file (default: the packaged one)")
-    ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    ap.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every miss: the listed turn's words, or the words behind an unwanted card",
+    )
     args = ap.parse_args(argv)
     try:
         playbook = load_playbook(args.playbook) if args.playbook else None

@@ -102,3 +102,19 @@ def test_cli_json_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main([str(tmp_path / "missing")]) == 2
     (tmp_path / "y.yaml").write_text("id: y\nturns: []\n")
     assert main([str(tmp_path)]) == 2
+
+
+def test_misses_name_the_words_a_trainer_should_look_at() -> None:
+    """``-v``: a miss shows the listed turn's words; an unwanted card the words behind it."""
+    s = _script(
+        "id: w\nturns:\n"
+        "  - caller: I am terrified of what the scan will show.\n    cues: [orient]\n"
+        "  - agent: Let me look.\n",
+        "w",
+    )
+    missed = score([CallRun(s, {}, CallContext(), 0.0)])
+    assert missed.misses == [
+        'w: orient missed (listed on turn 0): [caller] "I am terrified of what the scan will show."'
+    ]
+    unwanted = score([CallRun(s, {"orient": 0, "abuse": 0}, CallContext(), 0.0, {"abuse": "you"})])
+    assert unwanted.misses == ['w: abuse raised on turn 0, not expected on "you"']
