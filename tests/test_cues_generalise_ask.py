@@ -9,8 +9,6 @@ Written for the behaviour, not copied from any call script:
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from cues.engine import CueEngine
@@ -91,7 +89,7 @@ RAISES: list[tuple[str, str, str]] = [
     ),
 ]
 
-QUIET: list[Any] = [  # (kind, speaker, text), or a pytest.param of one
+QUIET: list[tuple[str, str, str]] = [
     # subtext_cost look-alikes
     ("subtext_cost", "caller", "The bill is two grand and I can't stop crying about the meds."),
     ("subtext_cost", "caller", "For the prep, the split dose, do I take it at six?"),
@@ -145,15 +143,9 @@ QUIET: list[Any] = [  # (kind, speaker, text), or a pytest.param of one
     ("real_timeline", "agent", "The bruising usually goes down in a few days."),
     ("real_timeline", "agent", "The new inhaler can take a week or so to get used to."),
     ("real_timeline", "agent", "She'll come out twice a week for a few weeks after that."),
-    pytest.param(
-        "real_timeline",
-        "agent",
-        "It means you've caught it at some point, it's in the past.",
-        # The playbook's guard holds (patterns alone stay quiet); the learned layer,
-        # retrained on train_a..r, reads "at some point" as vague whatever the tense,
-        # and a trigger's own guards do not bind it. A known false card, kept visible.
-        marks=pytest.mark.xfail(strict=True, reason="learned layer ignores the past-tense guard"),
-    ),
+    # the learned layer reads "at some point" as vague whatever the tense: hedged_time's
+    # block_past binds it too
+    ("real_timeline", "agent", "It means you've caught it at some point, it's in the past."),
     ("real_timeline", "agent", "I'm taking it to the nurse as soon as we hang up."),
     ("real_timeline", "agent", "The lab result posts in a day or two and he reviews it Monday."),
     ("real_timeline", "agent", "Okay, I see the records request. It's in the queue."),
