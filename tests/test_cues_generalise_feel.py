@@ -16,15 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from cues.engine import CueEngine
-from transcription.types import Utterance
-
-
-def kinds(text: str, speaker: str = "caller") -> set[str]:
-    engine = CueEngine("unit")
-    engine.feed(Utterance("unit", speaker, 0, text, 0.0, 2.0, True))  # type: ignore[arg-type]
-    return {c.kind for c in engine.cues}
-
+from tests.cue_support import kinds
 
 RAISES: list[tuple[str, str]] = [
     # validate_first: sarcasm beside a grievance

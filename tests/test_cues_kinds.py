@@ -10,14 +10,8 @@ from __future__ import annotations
 import pytest
 
 from cues.engine import CueEngine
+from tests.cue_support import kinds
 from transcription.types import Utterance
-
-
-def kinds(text: str, speaker: str = "caller") -> set[str]:
-    engine = CueEngine("unit")
-    engine.feed(Utterance("unit", speaker, 0, text, 0.0, 2.0, True))  # type: ignore[arg-type]
-    return {c.kind for c in engine.cues}
-
 
 POSITIVE: list[tuple[str, str, str]] = [
     # orient: frightened or anxious about health, a result, a procedure

@@ -18,14 +18,7 @@ from cues.learned import (
 )
 from cues.train import KINDS, main
 from cues.types import AGENT_KINDS, CALLER_KINDS
-from transcription.types import Utterance
-
-
-def _kinds(text: str, speaker: str = "caller", learned: object = True) -> set[str]:
-    engine = CueEngine("t", learned=learned)  # type: ignore[arg-type]
-    engine.feed(Utterance("t", speaker, 0, text, 0.0, 2.0, True))  # type: ignore[arg-type]
-    return {c.kind for c in engine.cues}
-
+from tests.cue_support import kinds
 
 # --- features -------------------------------------------------------------------------
 
@@ -107,8 +100,8 @@ def test_layer_scores_positive_above_negative(kind: str, pos: str, neg: str) -> 
 
 def test_caller_kinds_never_from_agent_turns() -> None:
     text = "I'm terrified, nobody has told me anything and I can't take all of this"
-    assert not (_kinds(text, "agent") & CALLER_KINDS)
-    assert not (_kinds("We can't cover that, someone will call you soon", "caller") & AGENT_KINDS)
+    assert not (kinds(text, "agent") & CALLER_KINDS)
+    assert not (kinds("We can't cover that, someone will call you soon", "caller") & AGENT_KINDS)
 
 
 def test_learned_false_is_patterns_alone() -> None:
@@ -119,11 +112,11 @@ def test_learned_false_is_patterns_alone() -> None:
 
 
 def test_negated_fear_raises_nothing() -> None:
-    assert not _kinds("No, I'm not worried about it at all, just booking the physical.")
+    assert not kinds("No, I'm not worried about it at all, just booking the physical.")
 
 
 def test_routine_booking_raises_nothing() -> None:
-    assert not _kinds("Hi, I'd like to book my annual physical for next Tuesday morning.")
+    assert not kinds("Hi, I'd like to book my annual physical for next Tuesday morning.")
 
 
 # --- training -------------------------------------------------------------------------
@@ -237,7 +230,7 @@ def test_environment_names_another_artifact(
     try:
         model = default_model()
         assert model is not None and model.path == str(path)
-        assert "orient" in _kinds("i am terrified", learned=model)
+        assert "orient" in kinds("i am terrified", learned=model)
         monkeypatch.setenv(ENV_ARTIFACT, str(tmp_path / "missing.npz"))
         default_model.cache_clear()
         with pytest.raises(LearnedError, match="missing"):

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import pytest
 
-from cues.engine import CueEngine
-from transcription.types import Utterance
+from tests.cue_support import kinds
 
 
-def kinds(text: str, speaker: str = "caller") -> set[str]:
-    engine = CueEngine("unit", learned=False, emotion=False)
-    engine.feed(Utterance("unit", speaker, 0, text, 0.0, 2.0, True))  # type: ignore[arg-type]
-    return {c.kind for c in engine.cues}
+def playbook_kinds(text: str, speaker: str) -> set[str]:
+    return kinds(text, speaker, learned=False, emotion=False)
 
 
 QUIET: list[tuple[str, str, str]] = [
@@ -72,9 +69,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
 
 @pytest.mark.parametrize(("kind", "speaker", "text"), QUIET)
 def test_no_card_where_the_writer_wants_none(kind: str, speaker: str, text: str) -> None:
-    assert kind not in kinds(text, speaker)
+    assert kind not in playbook_kinds(text, speaker)
 
 
 @pytest.mark.parametrize(("kind", "speaker", "text"), STILL_RAISES)
 def test_the_card_still_comes_beside_the_guard(kind: str, speaker: str, text: str) -> None:
-    assert kind in kinds(text, speaker)
+    assert kind in playbook_kinds(text, speaker)
