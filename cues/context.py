@@ -227,16 +227,19 @@ def _negated(text: str, start: int, window: int = 28) -> bool:
     return _NEGATOR.search(before) is not None
 
 
+def _sentence_start(text: str, start: int) -> int:
+    """Where the sentence holding ``text[start]`` begins."""
+    return max(text.rfind(b, 0, start) for b in (".", "!", "?", ";")) + 1
+
+
 def _in_if_clause(text: str, start: int) -> bool:
     """The match lies in a sentence that starts with "if" (a conditional offer)."""
-    cut = max(text.rfind(b, 0, start) for b in (".", "!", "?", ";"))
-    return text[cut + 1 : start].lstrip().startswith("if ")
+    return text[_sentence_start(text, start) : start].lstrip().startswith("if ")
 
 
 def _after_if(text: str, start: int) -> bool:
     """An "if" comes before the match in its sentence (advice for a case, not this one)."""
-    cut = max(text.rfind(b, 0, start) for b in (".", "!", "?", ";"))
-    return _IF.search(text, cut + 1, start) is not None
+    return _IF.search(text, _sentence_start(text, start), start) is not None
 
 
 _IF = re.compile(r"\b(?:if|in case|whenever)\b")
