@@ -8,6 +8,7 @@ engine decides *whether* a match raises or refreshes a card; here we only find i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cues.playbook import Handoff, KindSpec, Playbook, Trigger
@@ -115,12 +116,18 @@ def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
 
     The card asks for owner, next step, patient's part and a real time; a turn
     that already says all of them needs no card (the shared scripts' contract).
+    Nor does a handoff to a named party ("her nurse", "they", not "someone") that
+    is dated in its own sentence or after it ("Ruth from the navigator team will
+    call you tomorrow at 2:30", "I'm letting Dr. Park know right now, and she'll
+    contact the ER"): the owner is said, if not in words the owner patterns know.
+    A time said before the handoff ("I see the order went out on the 2nd. I'll
+    forward it to the coordinator") is not its when.
     """
     for rx in h.markers:
         for m in rx.finditer(a.unpleasant, a.present):
             if is_negated(a, m.start(), playbook.negators):
                 continue
-            if handoff_parts(h, a).complete:
+            if handoff_parts(h, a).complete or _dated_named(h, a, m):
                 return None
             return Match(
                 kind="close_the_loop",
@@ -130,6 +137,17 @@ def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
                 quote=a.quote(m.start(), m.end()),
             )
     return None
+
+
+_ANONYMOUS = re.compile(r"\b(?:someone|somebody|anyone|anybody)\b")
+
+
+def _dated_named(h: Handoff, a: Analysed, m: re.Match[str]) -> bool:
+    """The handoff ``m`` names its party and a real time follows from its sentence on."""
+    if h.time is None or _ANONYMOUS.search(m.group(0)):
+        return False
+    start = a.sentence_of(m.start()).start
+    return h.time.search(a.unpleasant, start, len(a.unpleasant), a.present) is not None
 
 
 def detect(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:

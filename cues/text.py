@@ -144,12 +144,50 @@ def normalise(text: str) -> tuple[str, tuple[int, ...] | None]:
         )
     if " n't" in stripped or " na" in stripped:
         drop.update(m.start() for m in _SPLIT_CONTRACTION.finditer(stripped))
+    if "nine" in stripped:
+        return _spoken_numbers(stripped, [i for i in range(len(stripped)) if i not in drop], lead)
     if not drop:
         if lead == 0:
             return stripped, None
         return stripped, tuple(range(lead, lead + len(stripped)))
     keep = [i for i in range(len(stripped)) if i not in drop]
     return "".join(stripped[i] for i in keep), tuple(i + lead for i in keep)
+
+
+#: Emergency numbers as a recognizer or a transcriber spells them out: the
+#: playbook's "911" and "988" must read "nine one one" too.
+_SPOKEN_NUMBER = re.compile(r"\bnine[- ](?:one[- ]one|eight[- ]eight)\b")
+
+
+def _spoken_numbers(
+    stripped: str, keep: list[int], lead: int
+) -> tuple[str, tuple[int, ...] | None]:
+    """``stripped`` less the ``drop``ped characters, spelled-out 911/988 as digits.
+
+    Each digit maps to a character of its word (the last digit to the last letter),
+    so a quote of the digits gives back the words as said.
+    """
+    text = "".join(stripped[i] for i in keep)
+    out: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for m in _SPOKEN_NUMBER.finditer(text):
+        out.append(text[pos : m.start()])
+        offsets.extend(keep[pos : m.start()])
+        words = [w for w in re.finditer(r"[a-z]+", m.group(0))]
+        digits = "911" if "one" in m.group(0) else "988"
+        out.append(digits)
+        offsets.append(keep[m.start()])
+        offsets.append(keep[m.start() + words[1].start()])
+        offsets.append(keep[m.end() - 1])
+        pos = m.end()
+    if pos == 0:
+        if keep == list(range(len(stripped))) and lead == 0:
+            return stripped, None
+        return text, tuple(i + lead for i in keep)
+    out.append(text[pos:])
+    offsets.extend(keep[pos:])
+    return "".join(out), tuple(i + lead for i in offsets)
 
 
 def split_sentences(norm: str) -> tuple[Span, ...]:

@@ -173,6 +173,18 @@ def test_recognizer_style_contractions() -> None:
     assert "reflect_back" in kinds("you do n't listen to me at all")
 
 
+def test_spelled_out_emergency_numbers_read_as_digits() -> None:
+    from cues.text import analyse
+
+    a = analyse("ok you  call Nine-One-One now, or nine eight eight")
+    assert a.norm == "ok you call 911 now, or 988"
+    assert a.quote(a.norm.index("911"), a.norm.index("911") + 3) == "Nine-One-One"
+    assert a.quote(a.norm.index("988"), a.norm.index("988") + 3) == "nine eight eight"
+    assert analyse("nine people, one room").norm == "nine people, one room"
+    # the urgent protocol is not a dropped handoff, however the transcript spells 911
+    assert "close_the_loop" not in kinds("you have him call nine one one now", "agent")
+
+
 # A paraphrase sweep: the same behaviours in other words (regression set; written after
 # the scripts, as a check that the triggers follow the behaviour rather than a sentence).
 P = {

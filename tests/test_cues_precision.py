@@ -7,6 +7,11 @@ time owns it, emailing the caller a document is not handing the case on, a third
 party getting back to the office is not a promise to the caller, shaking with anger
 is anger, a swapped time of day or a bill split into payments is not less care,
 annoyance said as mild is not a card, and a wallet that "fainted" is a joke.
+From train_s..v: a handoff to a named party dated in or after its own sentence is
+complete; "I can put you on the list" is an offer; "have her call this line" is the
+caller's part; a note on the account is record-keeping; "nine one one" is 911; a
+bill paid in parts is not less care; someone else's fed-up-ness is not the caller's
+anger; "sorry, that's not what I called about" is a digression, not feeling unheard.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -51,6 +56,19 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "My boss sends me to Ohio that week. Can we push the scan? Any day the week after works.",
     ),
+    ("close_the_loop", "agent", "Omar from the wound clinic will call you Thursday at ten."),
+    ("close_the_loop", "agent", "I'm paging Dr. Reyes right now and she'll contact the ER."),
+    ("close_the_loop", "agent", "Their coordinator, Lena Fox, will mail you the forms by Monday."),
+    ("close_the_loop", "agent", "The schedule is full, but I can put you on the waitlist."),
+    ("close_the_loop", "agent", "Sure, have him call this number and we'll set his up too."),
+    ("close_the_loop", "agent", "I'll put a note on your account that the card was updated."),
+    ("close_the_loop", "agent", "hang up and call nine one one now, have her call us after"),
+    ("subtext_cost", "caller", "I got the statement for the MRI. Is there a way to split it up?"),
+    ("subtext_fear", "caller", "It's two hundred dollars and I'd rather not pay it all at once."),
+    ("offer_choice", "caller", "I'm happy to pay, I just can't do it all at once this month."),
+    ("validate_first", "caller", "Thanks. My husband's sick of hearing me talk about this knee."),
+    ("own_it", "caller", "My insurance keeps sending me these letters about mail order."),
+    ("reflect_back", "caller", "I haven't slept in days. Sorry, that's not what I called about."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -64,6 +82,14 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "This is ridiculous, I was charged twice and nobody fixes it."),
     ("urgent_risk", "caller", "My husband just fainted and he's not answering me."),
     ("close_the_loop", "agent", "I'll email the team and they'll get back to you."),
+    ("close_the_loop", "agent", "It went out Monday, so I checked. Someone will call you."),
+    ("close_the_loop", "agent", "Someone from the team will call you back tomorrow."),
+    ("close_the_loop", "agent", "I'll have her call you."),
+    ("close_the_loop", "agent", "I'll put a note in for the nurse to call you."),
+    ("subtext_cost", "caller", "The inhaler is so expensive, can I split it up and use half?"),
+    ("validate_first", "caller", "I'm sick of this, three bills for one visit and no answers."),
+    ("own_it", "caller", "Pharmacy keeps sending me back to you and you send me back to them."),
+    ("reflect_back", "caller", "No, that's not what I called about. I asked about the bill."),
 ]
 
 
