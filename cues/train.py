@@ -41,7 +41,9 @@ threshold adds fewer than ``--min-gain`` correct calls is switched off (NaN); a
 threshold may raise on no call that lists no cue (``--routine``, out of fold) and
 never sits under ``--floor``. Vetoes read the evidence (score less bias), one level
 per kind where that removes two more wrong pattern raisings than the common level
-(``--veto-cost``: a right one lost costs one wrong one removed).
+(``--veto-cost``: a right one lost costs one wrong one removed), capped at
+``--veto-max``; six kinds take a fixed, higher level measured leaving one writer out
+(:data:`VETO_LEVELS`; ``--no-veto-levels`` to re-measure).
 """
 
 from __future__ import annotations
@@ -549,6 +551,22 @@ VETO_GRID = tuple(float(x) for x in np.arange(-10.0, 0.01, 0.5))
 #: a missed emergency costs more than a false card: alert kinds are vetoed only this
 #: much further below the common level
 ALERT_MARGIN = 3.0
+#: Per-kind veto levels above the cap, fixed from leaving one writer's set out:
+#: the pattern raisings of train_a..r scored by the model trained without their set,
+#: and four writers' sets (train_s..v) scored by the model that had not seen them
+#: (2026-11-27). At -1 these kinds lost 4 right raisings in all and 20 wrong ones
+#: (explain_the_no 1/9: refusals inside a long explanation; validate_first 2/4;
+#: real_timeline 1/3; offer_choice, subtext_fear, subtext_cost 0/2, 0/1, 0/1), while
+#: orient, own_it and close_the_loop lost as many right as wrong and keep the cap;
+#: at 0, explain_the_no silenced "Your request was declined." (-0.05).
+VETO_LEVELS: dict[str, float] = {
+    "explain_the_no": -1.0,
+    "validate_first": -1.0,
+    "real_timeline": -1.0,
+    "offer_choice": -1.0,
+    "subtext_fear": -1.0,
+    "subtext_cost": -1.0,
+}
 
 
 def pattern_pairs(
@@ -794,6 +812,11 @@ def main(argv: list[str]) -> int:
         default=VETO_COST,
         help="per-kind veto levels, a right raising lost costing this many wrong (0: common)",
     )
+    ap.add_argument(
+        "--no-veto-levels",
+        action="store_true",
+        help="do not apply the fixed per-kind veto levels (VETO_LEVELS), to re-measure them",
+    )
     ap.add_argument("--json", action="store_true", help="print the CV report as JSON")
     ap.add_argument("--cv", action="store_true", help="also run the engine per fold (slower)")
     args = ap.parse_args(argv)
@@ -832,6 +855,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         per_kind_veto = choose_kind_vetoes(pairs, level, args.veto_cost, args.veto_max)
         vetoes = np.array([per_kind_veto[k] for k in KINDS], dtype=np.float32)
         veto_report["per_kind"] = {k: float(v) for k, v in per_kind_veto.items()}
+    if not args.no_veto_levels:
+        for kind, lev in VETO_LEVELS.items():
+            vetoes[KINDS.index(kind)] = lev
+        veto_report["fixed"] = dict(VETO_LEVELS)
     thresholds = np.full(len(KINDS), np.nan, dtype=np.float32)
     per_kind: dict[str, Any] = {}
     for j, kind in enumerate(KINDS):
