@@ -6,7 +6,10 @@ thinner, a relative they can't get to answer, a calf that is hot and swollen wit
 breathlessness, a squeeze that went down the arm, an inhaler that does nothing, a
 fever on chemo. Self-harm is hinted: things given away, "won't have to deal with me
 much longer", "they'd be fine without me", "no point in any of it", "thought about
-taking the whole bottle".
+taking the whole bottle". From unseen writers: a tongue or lips swelling beside a
+new pill or a tight throat, pads soaked by the hour or clots like a golf ball, a
+button battery missing near a toddler, a neck that won't move with a fever (in
+Celsius too), sparkly spots in the third trimester or after a birth.
 
 The look-alikes must stay quiet: negations, a relative's old event, a form that asked
 about a symptom, hypotheticals, chronic clinic talk (breathless on effort, an ER story
@@ -31,6 +34,19 @@ def raised(text: str) -> bool:
 
 
 RAISES: list[str] = [
+    # from unseen writers (train_w..z), by category: a swelling tongue and a tight
+    # throat, pads soaked by the hour, a missing button battery, a neck that won't
+    # move with a fever in Celsius, sparkly vision in the third trimester, an inhaler
+    # that does nothing with the words not coming out, prized things given to someone
+    "sorry if I sound weird, my tongue feels thick since the new pill and my throat is tight",
+    "My lips keep puffing up since I started the lisinopril, and it's hard to swallow.",
+    "I'm soaking through a pad every hour since this morning, is that normal after a D and C?",
+    "there's a clot as big as a golf ball and it's still coming",
+    "one of the coin batteries from the remote is missing and he had it in his mouth",
+    "She's thirty-nine point two Celsius, she won't turn her head, cries if I touch her neck.",
+    "I'm in my third trimester and I keep seeing sparkly spots, with a pounding headache.",
+    "I can't, get the words out, I used the inhaler, six times, it's not doing anything",
+    "I've been giving my things to my sister, my guitar, my watch, so it's handled.",
     # stroke: a hand that drops things, speech that comes out wrong
     "Can we keep Tuesday? Mom can't hold her tea mug in her right hand since lunch.",
     "he's fine really, just the fork keeps slipping out of his left hand tonight",
@@ -203,6 +219,12 @@ QUIET: list[str] = [
     "The nurse asked if I had chest pain and I said no.",
     "She took two of her pills this morning like always.",
     "I took a bunch of photos of the rash for the doctor.",
+    "The new watch batteries are in, I'll drop the remote off tomorrow.",
+    "What should I do if his lips swell up after the new pill?",
+    "My throat's a bit tight, I think I'm getting a cold, and I've got a cough.",
+    "I went through a lot of pads this week, it's just a heavy period like always.",
+    "We're moving, so I've been giving my stuff to my sister.",
+    "My neck won't turn, I slept on it wrong, no fever though.",
 ]
 
 

@@ -12,6 +12,7 @@ complete; "I can put you on the list" is an offer; "have her call this line" is 
 caller's part; a note on the account is record-keeping; "nine one one" is 911; a
 bill paid in parts is not less care; someone else's fed-up-ness is not the caller's
 anger; "sorry, that's not what I called about" is a digression, not feeling unheard.
+From train_w..z: "I can't read results to you, but ..." is the agent's role, not a no.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -69,6 +70,9 @@ QUIET: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "Thanks. My husband's sick of hearing me talk about this knee."),
     ("own_it", "caller", "My insurance keeps sending me these letters about mail order."),
     ("reflect_back", "caller", "I haven't slept in days. Sorry, that's not what I called about."),
+    ("explain_the_no", "agent", "I can't read results to you, but her note says routine."),
+    ("explain_the_no", "agent", "I'm not a nurse, I can't interpret it, but I'll have her call."),
+    ("own_it", "caller", "The plan keeps sending me flyers about their mail order pharmacy."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -90,6 +94,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "I'm sick of this, three bills for one visit and no answers."),
     ("own_it", "caller", "Pharmacy keeps sending me back to you and you send me back to them."),
     ("reflect_back", "caller", "No, that's not what I called about. I asked about the bill."),
+    ("explain_the_no", "agent", "I can't read results over the phone, it's policy."),
 ]
 
 
