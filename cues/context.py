@@ -681,7 +681,12 @@ _HEAVY_CALLER = _rx(
     r"melanoma|carcinoma|sarcoma|metasta\w*|als|dementia|alzheimer's)\b",
 )
 _BAD_NEWS_AGENT = _rx(
-    r"\b(?:i'm|i am) (?:so )?sorry to (?:tell|have to tell|say|inform)\b",
+    # ... unless what follows is a coverage or scheduling no ("sorry to say the plan
+    # doesn't cover hearing aids"): explain_the_no's business, not bad news
+    r"\b(?:i'm|i am) (?:so )?sorry to (?:tell|have to tell|say|inform)\b(?![^.?!]{0,60}\b(?:not"
+    r" covered|isn't covered|doesn't cover|won't cover|don't cover|denied|declined|out of"
+    r" network|out-of-network|can't|cannot|won't be able|no (?:appointments|openings)|fully"
+    r" booked|waitlist|wait list|deductible|copay|co-pay|balance|bill)\b)",
     r"\bsorry for your loss\b",
     r"\b(?:my|our) (?:deepest |sincere |sincerest )?condolences\b",
     r"\bsorry you (?:found|had to find) out (?:this|that) way\b",

@@ -287,6 +287,9 @@ def test_someone_else_owns_it_plus_a_handoff_is_unresolvable() -> None:
         ([("agent", "I'm not going to be talked to like that.")], None, True),
         ([("caller", "I'm a little nervous about the biopsy.")], None, False),
         ([("caller", "This is ridiculous, fix my bill.")], None, False),
+        ([("agent", "I'm sorry to tell you the scan showed cancer.")], None, True),
+        # a coverage no said with a bad-news formula is a no, not bad news
+        ([("agent", "I'm sorry to say your plan doesn't cover hearing aids.")], None, False),
     ],
 )
 def test_heavy(

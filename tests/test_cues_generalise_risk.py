@@ -225,6 +225,7 @@ QUIET: list[str] = [
     "I went through a lot of pads this week, it's just a heavy period like always.",
     "We're moving, so I've been giving my stuff to my sister.",
     "My neck won't turn, I slept on it wrong, no fever though.",
+    "He had a whole bottle a bit ago and his diaper was wet an hour ago.",
 ]
 
 
