@@ -13,6 +13,8 @@ caller's part; a note on the account is record-keeping; "nine one one" is 911; a
 bill paid in parts is not less care; someone else's fed-up-ness is not the caller's
 anger; "sorry, that's not what I called about" is a digression, not feeling unheard.
 From train_w..z: "I can't read results to you, but ..." is the agent's role, not a no.
+From train_aa..ad: the agent walking a form over "until 5" owns it; "I'll wait in the
+car" is no threat; pills kept "in case I decide I've had enough" are despair, not anger.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -73,6 +75,9 @@ QUIET: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "I can't read results to you, but her note says routine."),
     ("explain_the_no", "agent", "I'm not a nurse, I can't interpret it, but I'll have her call."),
     ("own_it", "caller", "The plan keeps sending me flyers about their mail order pharmacy."),
+    ("close_the_loop", "agent", "I'm walking the form to her now, she's in clinic until 5."),
+    ("abuse", "caller", "Twenty minutes? Okay, I'll wait in the car."),
+    ("validate_first", "caller", "I've kept the pills for the day I decide I've had enough."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -95,6 +100,12 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("own_it", "caller", "Pharmacy keeps sending me back to you and you send me back to them."),
     ("reflect_back", "caller", "No, that's not what I called about. I asked about the bill."),
     ("explain_the_no", "agent", "I can't read results over the phone, it's policy."),
+    ("explain_the_no", "agent", "Your plan denied days three to five of the stay."),
+    ("explain_the_no", "agent", "The denial says they want six weeks of therapy first."),
+    ("explain_the_no", "agent", "They bill separately, so I can't write off their charge."),
+    ("validate_first", "caller", "So I got clean, yay me, and my reward is a giant bill."),
+    ("validate_first", "caller", "They denied my TMS again. Love that for me."),
+    ("abuse", "caller", "I know what time you people leave. Maybe I wait by the cars and we talk."),
 ]
 
 
