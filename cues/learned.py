@@ -91,7 +91,8 @@ writer would not list). train_s..v with the previous artifact: P .867 -> .886 at
 the same recall. GoEmotions test orient .653 / validate .363 / neutral .0455,
 ACI-Bench agreement .876, bench cues ~2,770 utterances/s. Retrained again with
 train_w..z (1,737 scripts): GoEmotions orient .622 / validate .361 / neutral .0455,
-ACI-Bench .876; shared calls 1.0/1.0.
+ACI-Bench .876; shared calls 1.0/1.0. And with train_aa..ad (1,897 scripts):
+GoEmotions orient .612 / validate .361 / neutral .0455, ACI-Bench .886.
 """
 
 from __future__ import annotations
