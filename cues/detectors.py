@@ -142,11 +142,22 @@ def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
 _ANONYMOUS = re.compile(r"\b(?:someone|somebody|anyone|anybody)\b")
 
 
+_PRONOUN = re.compile(r"(?:they|she|he)\b")
+
+
 def _dated_named(h: Handoff, a: Analysed, m: re.Match[str]) -> bool:
-    """The handoff ``m`` names its party and a real time follows from its sentence on."""
+    """The handoff ``m`` names its party and a real time follows from its sentence on.
+
+    A pronoun's party was named the sentence before, with its time ("Walgreens has
+    them ready after 3 today. They'll text you."): the search starts there."""
     if h.time is None or _ANONYMOUS.search(m.group(0)):
         return False
-    start = a.sentence_of(m.start()).start
+    span = a.sentence_of(m.start())
+    start = span.start
+    if _PRONOUN.match(m.group(0)):
+        before = [sp for sp in a.sentences if sp.end <= span.start]
+        if before:
+            start = before[-1].start
     return h.time.search(a.unpleasant, start, len(a.unpleasant), a.present) is not None
 
 

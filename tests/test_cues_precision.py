@@ -15,6 +15,10 @@ anger; "sorry, that's not what I called about" is a digression, not feeling unhe
 From train_w..z: "I can't read results to you, but ..." is the agent's role, not a no.
 From train_aa..ad: the agent walking a form over "until 5" owns it; "I'll wait in the
 car" is no threat; pills kept "in case I decide I've had enough" are despair, not anger.
+From train_ae..ah: "kept telling me" is not being bounced unless it sends you on; a
+move to next week or for a boss's inventory day is no fear; skipping a test is not
+a cost question; "They'll text you" after "ready at Walgreens after 3" is dated; a
+warm transfer ("I'll stay on") is complete; "you people are useless" is abuse.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -78,6 +82,15 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I'm walking the form to her now, she's in clinic until 5."),
     ("abuse", "caller", "Twenty minutes? Okay, I'll wait in the car."),
     ("validate_first", "caller", "I've kept the pills for the day I decide I've had enough."),
+    ("own_it", "caller", "The app kept telling me my address was invalid."),
+    ("own_it", "caller", "Every time I call somebody changes my words."),
+    ("subtext_fear", "caller", "My boss put us on inventory the 12th. Can we move my physical?"),
+    ("subtext_fear", "caller", "The diabetes check is Friday, I want to move it to next week."),
+    ("subtext_cost", "caller", "It's a copay again, can I just skip the follow-up appointment?"),
+    ("close_the_loop", "agent", "It'll be ready at Walgreens after 3 today. They'll text you."),
+    ("close_the_loop", "agent", "I'm going to transfer you to Ben in pharmacy, and I'll stay on."),
+    ("explain_the_no", "agent", "They rejected it as not active. With the new card I'll rebill."),
+    ("orient", "caller", "Her pneumonia last winter was scary at the time, she's fine now."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -106,6 +119,10 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "So I got clean, yay me, and my reward is a giant bill."),
     ("validate_first", "caller", "They denied my TMS again. Love that for me."),
     ("abuse", "caller", "I know what time you people leave. Maybe I wait by the cars and we talk."),
+    ("abuse", "caller", "You people are useless. You're a glorified answering machine."),
+    ("abuse", "caller", "You pathetic paper-pusher, see what happens when I come down there."),
+    ("own_it", "caller", "Billing keeps telling me to call you, and you tell me to call them."),
+    ("subtext_fear", "caller", "I have the colonoscopy next week, can we push it to the spring?"),
 ]
 
 
