@@ -92,7 +92,9 @@ the same recall. GoEmotions test orient .653 / validate .363 / neutral .0455,
 ACI-Bench agreement .876, bench cues ~2,770 utterances/s. Retrained again with
 train_w..z (1,737 scripts): GoEmotions orient .622 / validate .361 / neutral .0455,
 ACI-Bench .876; shared calls 1.0/1.0. And with train_aa..ad (1,897 scripts):
-GoEmotions orient .612 / validate .361 / neutral .0455, ACI-Bench .886.
+GoEmotions orient .612 / validate .361 / neutral .0455, ACI-Bench .886. With
+train_ae..ah (2,057 scripts): GoEmotions orient .622 / validate .363 / neutral
+.0455, ACI-Bench .876, bench cues 2,191-2,555 utterances/s.
 """
 
 from __future__ import annotations
