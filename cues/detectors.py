@@ -140,8 +140,6 @@ def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
 
 
 _ANONYMOUS = re.compile(r"\b(?:someone|somebody|anyone|anybody)\b")
-
-
 _PRONOUN = re.compile(r"(?:they|she|he)\b")
 
 

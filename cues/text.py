@@ -174,14 +174,14 @@ def _spoken_numbers(
     for m in _SPOKEN_NUMBER.finditer(text):
         out.append(text[pos : m.start()])
         offsets.extend(keep[pos : m.start()])
-        words = [w for w in re.finditer(r"[a-z]+", m.group(0))]
+        words = list(re.finditer(r"[a-z]+", m.group(0)))
         digits = "911" if "one" in m.group(0) else "988"
         out.append(digits)
         offsets.append(keep[m.start()])
         offsets.append(keep[m.start() + words[1].start()])
         offsets.append(keep[m.end() - 1])
         pos = m.end()
-    if pos == 0:
+    if pos == 0:  # "nine" but no number spelled out: what normalise returns otherwise
         if keep == list(range(len(stripped))) and lead == 0:
             return stripped, None
         return text, tuple(i + lead for i in keep)
