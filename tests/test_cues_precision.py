@@ -19,6 +19,8 @@ From train_ae..ah: "kept telling me" is not being bounced unless it sends you on
 move to next week or for a boss's inventory day is no fear; skipping a test is not
 a cost question; "They'll text you" after "ready at Walgreens after 3" is dated; a
 warm transfer ("I'll stay on") is complete; "you people are useless" is abuse.
+From train_ai..al: "Ruth call" is not a fourth call; saying back what the caller said
+is not a handoff; feeling fine enough to skip a medicine is a cost question.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -91,6 +93,13 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I'm going to transfer you to Ben in pharmacy, and I'll stay on."),
     ("explain_the_no", "agent", "They rejected it as not active. With the new card I'll rebill."),
     ("orient", "caller", "Her pneumonia last winter was scary at the time, she's fine now."),
+    ("own_it", "caller", "Okay. I'll have Ruth call. Should I take an aspirin?"),
+    ("own_it", "caller", "Great. So nothing changes except the card."),
+    ("close_the_loop", "agent", "I'll put a note on it that you're waiting. Hang in there."),
+    ("close_the_loop", "agent", "So what I'm hearing is the referral has been sent twice."),
+    ("explain_the_no", "agent", "I can't give results out myself. I'll send the nurse a message."),
+    ("subtext_fear", "caller", "They flipped me to nights, so could we move the skin check?"),
+    ("subtext_fear", "caller", "Do I have to use the inhaler every day? I feel fine."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -123,6 +132,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("abuse", "caller", "You pathetic paper-pusher, see what happens when I come down there."),
     ("own_it", "caller", "Billing keeps telling me to call you, and you tell me to call them."),
     ("subtext_fear", "caller", "I have the colonoscopy next week, can we push it to the spring?"),
+    ("own_it", "caller", "This is the fifteenth call I've made about this bill."),
+    ("own_it", "caller", "I call and call and nothing ever changes."),
+    ("subtext_fear", "caller", "I feel fine now, do I really have to come in for the scan?"),
 ]
 
 
