@@ -34,6 +34,12 @@ def raised(text: str) -> bool:
 
 
 RAISES: list[str] = [
+    # from train_ai..al: "go back in" is no past time; "not going away like they usually
+    # do" is not the usual; a full breath; a chest that really hurts, crushing
+    "it's probably nothing, a tightness in my chest since breakfast, I hate to go back in and fuss",
+    "panic attacks, I know, but my chest really hurts, crushing, "
+    "not going away like they usually do",
+    "I can't get a full breath and my lips look a bit blue",
     # from train_aa..ad (run unseen first): a key fob's battery gone near a toddler,
     # drinking stopped then shaking and seeing things, pills kept and counted, can't
     # lie flat for drowning, pills saved for the day "I decide I've had enough"
@@ -237,6 +243,7 @@ QUIET: list[str] = [
     "Honestly I'm terrified I won't wake up from the anesthesia.",
     "I quit drinking years ago, the shakes were awful back then.",
     "I have a box full of old pills, how do I get rid of them?",
+    "Back in March I had chest pain, they did a stent and it's been fine.",
 ]
 
 
