@@ -94,7 +94,9 @@ train_w..z (1,737 scripts): GoEmotions orient .622 / validate .361 / neutral .04
 ACI-Bench .876; shared calls 1.0/1.0. And with train_aa..ad (1,897 scripts):
 GoEmotions orient .612 / validate .361 / neutral .0455, ACI-Bench .886. With
 train_ae..ah (2,057 scripts): GoEmotions orient .622 / validate .363 / neutral
-.0455, ACI-Bench .876, bench cues 2,191-2,555 utterances/s.
+.0455, ACI-Bench .876, bench cues 2,191-2,555 utterances/s. With train_ai..al
+(2,217 scripts): GoEmotions orient .612 / validate .363 / neutral .0467, ACI-Bench
+.876, bench cues ~2,200 utterances/s.
 """
 
 from __future__ import annotations
