@@ -95,6 +95,7 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "Her pneumonia last winter was scary at the time, she's fine now."),
     ("own_it", "caller", "Okay. I'll have Ruth call. Should I take an aspirin?"),
     ("own_it", "caller", "Great. So nothing changes except the card."),
+    ("own_it", "caller", "I called Tuesday to book it and it's all set, I just need the address."),
     ("close_the_loop", "agent", "I'll put a note on it that you're waiting. Hang in there."),
     ("close_the_loop", "agent", "So what I'm hearing is the referral has been sent twice."),
     ("explain_the_no", "agent", "I can't give results out myself. I'll send the nurse a message."),
@@ -135,6 +136,10 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("own_it", "caller", "This is the fifteenth call I've made about this bill."),
     ("own_it", "caller", "I call and call and nothing ever changes."),
     ("subtext_fear", "caller", "I feel fine now, do I really have to come in for the scan?"),
+    ("own_it", "caller", "Fun fact, this is call number four today about my holter results."),
+    ("own_it", "caller", "Sorry, I called Tuesday too. Nobody has said anything about the CT."),
+    ("own_it", "caller", "I called in October and told someone, and the statements still come."),
+    ("own_it", "caller", "Everyone tells me to call someone else, and nobody has the referral."),
 ]
 
 
