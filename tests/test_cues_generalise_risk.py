@@ -34,6 +34,8 @@ def raised(text: str) -> bool:
 
 
 RAISES: list[str] = [
+    "I keep thinking everybody'd be better off. I've got the bottle right here.",
+    "quick question, I think she got into her grandma's pill organizer, a couple are missing",
     # from train_ai..al: "go back in" is no past time; "not going away like they usually
     # do" is not the usual; a full breath; a chest that really hurts, crushing
     "it's probably nothing, a tightness in my chest since breakfast, I hate to go back in and fuss",
@@ -244,6 +246,7 @@ QUIET: list[str] = [
     "I quit drinking years ago, the shakes were awful back then.",
     "I have a box full of old pills, how do I get rid of them?",
     "Back in March I had chest pain, they did a stent and it's been fine.",
+    "Honestly they'd be better off with a different pharmacy for her.",
 ]
 
 

@@ -101,6 +101,8 @@ QUIET: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "I can't give results out myself. I'll send the nurse a message."),
     ("subtext_fear", "caller", "They flipped me to nights, so could we move the skin check?"),
     ("subtext_fear", "caller", "Do I have to use the inhaler every day? I feel fine."),
+    ("real_timeline", "agent", "Once it's signed, you'll get a confirmation email."),
+    ("subtext_exhausted", "caller", "How many visits are left? Just trying to plan around soccer."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -140,6 +142,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("own_it", "caller", "Sorry, I called Tuesday too. Nobody has said anything about the CT."),
     ("own_it", "caller", "I called in October and told someone, and the statements still come."),
     ("own_it", "caller", "Everyone tells me to call someone else, and nobody has the referral."),
+    ("abuse", "caller", "Great, the one who sounds like a cartoon. Can you even write that down?"),
 ]
 
 
