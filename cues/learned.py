@@ -96,7 +96,8 @@ GoEmotions orient .612 / validate .361 / neutral .0455, ACI-Bench .886. With
 train_ae..ah (2,057 scripts): GoEmotions orient .622 / validate .363 / neutral
 .0455, ACI-Bench .876, bench cues 2,191-2,555 utterances/s. With train_ai..al
 (2,217 scripts): GoEmotions orient .612 / validate .363 / neutral .0467, ACI-Bench
-.876, bench cues ~2,200 utterances/s.
+.876, bench cues ~2,200 utterances/s. With train_am..an (2,297 scripts): GoEmotions
+orient .612 / validate .363 / neutral .0467, ACI-Bench .867, bench cues 2,330-2,490.
 """
 
 from __future__ import annotations
