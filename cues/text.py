@@ -12,6 +12,7 @@ a second and they fail in predictable ways that a trainer can read and fix in
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -144,14 +145,15 @@ def normalise(text: str) -> tuple[str, tuple[int, ...] | None]:
         )
     if " n't" in stripped or " na" in stripped:
         drop.update(m.start() for m in _SPLIT_CONTRACTION.finditer(stripped))
-    if "nine" in stripped:
-        return _spoken_numbers(stripped, [i for i in range(len(stripped)) if i not in drop], lead)
     if not drop:
-        if lead == 0:
-            return stripped, None
-        return stripped, tuple(range(lead, lead + len(stripped)))
-    keep = [i for i in range(len(stripped)) if i not in drop]
-    return "".join(stripped[i] for i in keep), tuple(i + lead for i in keep)
+        norm = stripped
+        offsets = None if lead == 0 else tuple(range(lead, lead + len(stripped)))
+    else:
+        keep = [i for i in range(len(stripped)) if i not in drop]
+        norm, offsets = "".join(stripped[i] for i in keep), tuple(i + lead for i in keep)
+    if "nine" in norm:
+        return _spoken_numbers(norm, offsets)
+    return norm, offsets
 
 
 #: Emergency numbers as a recognizer or a transcriber spells them out: the
@@ -160,34 +162,29 @@ _SPOKEN_NUMBER = re.compile(r"\bnine[- ](?:one[- ]one|eight[- ]eight)\b")
 
 
 def _spoken_numbers(
-    stripped: str, keep: list[int], lead: int
+    norm: str, offsets: tuple[int, ...] | None
 ) -> tuple[str, tuple[int, ...] | None]:
-    """``stripped`` less the ``drop``ped characters, spelled-out 911/988 as digits.
+    """``norm`` with spelled-out 911/988 as digits, and its offset map to match.
 
     Each digit maps to a character of its word (the last digit to the last letter),
     so a quote of the digits gives back the words as said.
     """
-    text = "".join(stripped[i] for i in keep)
+    src: Sequence[int] = offsets if offsets is not None else range(len(norm))
     out: list[str] = []
-    offsets: list[int] = []
+    mapped: list[int] = []
     pos = 0
-    for m in _SPOKEN_NUMBER.finditer(text):
-        out.append(text[pos : m.start()])
-        offsets.extend(keep[pos : m.start()])
-        words = list(re.finditer(r"[a-z]+", m.group(0)))
-        digits = "911" if "one" in m.group(0) else "988"
-        out.append(digits)
-        offsets.append(keep[m.start()])
-        offsets.append(keep[m.start() + words[1].start()])
-        offsets.append(keep[m.end() - 1])
+    for m in _SPOKEN_NUMBER.finditer(norm):
+        out.append(norm[pos : m.start()])
+        mapped.extend(src[pos : m.start()])
+        out.append("911" if "one" in m.group(0) else "988")
+        # the second word starts after "nine" and its one separator
+        mapped.extend((src[m.start()], src[m.start() + 5], src[m.end() - 1]))
         pos = m.end()
-    if pos == 0:  # "nine" but no number spelled out: what normalise returns otherwise
-        if keep == list(range(len(stripped))) and lead == 0:
-            return stripped, None
-        return text, tuple(i + lead for i in keep)
-    out.append(text[pos:])
-    offsets.extend(keep[pos:])
-    return "".join(out), tuple(i + lead for i in offsets)
+    if pos == 0:
+        return norm, offsets
+    out.append(norm[pos:])
+    mapped.extend(src[pos:])
+    return "".join(out), tuple(mapped)
 
 
 def split_sentences(norm: str) -> tuple[Span, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from cues.engine import CueEngine
+from cues.text import analyse
 from tests.cue_support import kinds
 from transcription.types import Utterance
 
@@ -174,8 +175,6 @@ def test_recognizer_style_contractions() -> None:
 
 
 def test_spelled_out_emergency_numbers_read_as_digits() -> None:
-    from cues.text import analyse
-
     a = analyse("ok you  call Nine-One-One now, or nine eight eight")
     assert a.norm == "ok you call 911 now, or 988"
     assert a.quote(a.norm.index("911"), a.norm.index("911") + 3) == "Nine-One-One"
