@@ -145,6 +145,10 @@ class Trigger:
     #: union of the patterns' gates (None if one is ungated): one set test skips
     #: the whole trigger when none of its literals is in the utterance
     gate_union: frozenset[str] | None = None
+    #: False: the learned layer's veto (:mod:`cues.learned`) does not apply to this
+    #: trigger's match (an emotion named outright, "I'm really angry", is not new
+    #: wording the playbook misreads, whatever else the utterance says)
+    learned_veto: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +187,10 @@ class KindSpec:
     #: vetoes for every trigger of the kind: in the match's sentence, in the utterance
     unless: Rx | None = None
     unless_utterance: Rx | None = None
+
+    def learned_veto(self, trigger: str) -> bool:
+        """Whether the learned layer may veto a match of the trigger named ``trigger``."""
+        return all(t.learned_veto for t in self.triggers if t.name == trigger)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +353,7 @@ _TRIGGER_FIELDS = {
     "unless_utterance",
     "mask_doses",
     "turns",
+    "learned_veto",
 }
 
 
@@ -378,6 +387,7 @@ def _trigger(r: _Reader, node: yaml.Node, kind: str) -> Trigger:
         unless_utterance=guard("unless_utterance"),
         mask_doses=flag("mask_doses", True),
         turns=_turns(r, f, kind, name),
+        learned_veto=flag("learned_veto", True),
     )
 
 

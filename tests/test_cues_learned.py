@@ -56,6 +56,22 @@ def test_committed_artifact_loads_small_and_consistent() -> None:
     assert "terrified" in model.dense_index
 
 
+def test_a_trigger_marked_learned_veto_false_keeps_its_match() -> None:
+    """The veto drops wording the playbook misreads, not an emotion named outright."""
+    k = len(KINDS)
+    vetoes = np.full(k, np.nan, np.float32)
+    vetoes[KINDS.index("validate_first")] = -1.0
+    model = LearnedModel(
+        KINDS, {"w:x": 0}, np.zeros((1, k), np.float32), np.full(k, -10.0, np.float32),
+        np.full(k, np.nan, np.float32), vetoes,
+    )  # fmt: skip
+    # loose_anger (learned_veto: false) survives a model that scores it far below
+    assert "validate_first" in kinds("I'm really angry.", learned=model, emotion=False)
+    # angry_at_thing (vetoable) does not
+    assert "validate_first" not in kinds("This is ridiculous.", learned=model, emotion=False)
+    assert "validate_first" in kinds("This is ridiculous.", learned=False, emotion=False)
+
+
 def test_bad_artifact_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "learned.npz"
     bad.write_bytes(b"not a zip")

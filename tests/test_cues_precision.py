@@ -21,6 +21,12 @@ a cost question; "They'll text you" after "ready at Walgreens after 3" is dated;
 warm transfer ("I'll stay on") is complete; "you people are useless" is abuse.
 From train_ai..al: "Ruth call" is not a fourth call; saying back what the caller said
 is not a handoff; feeling fine enough to skip a medicine is a cost question.
+From train_ao..ar: worry about a job, a landlord or the rent is not orient's fear about
+care, nor a fear said with what settled it; "nothing changes?" asked is no complaint;
+a visit the office moved for the third time is no repeat call; "do I just not wake
+up" of one's own sedation is a question; a cancellation for a caregiving reason or to
+leave the practice is not fear; sarcasm that scores the grievance ("ten out of ten")
+is anger; a list that keeps growing ("anything else after this?") is exhaustion.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -103,6 +109,15 @@ QUIET: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "Do I have to use the inhaler every day? I feel fine."),
     ("real_timeline", "agent", "Once it's signed, you'll get a confirmation email."),
     ("subtext_exhausted", "caller", "How many visits are left? Just trying to plan around soccer."),
+    # train_ao..ar (session 7)
+    ("orient", "caller", "Honestly I'm a wreck about the interview Thursday, can we do Friday?"),
+    ("orient", "caller", "My landlord gave us thirty days and I'm so stressed about the rent."),
+    ("orient", "caller", "I was a little nervous when he ordered it, but the nurse explained, so I'm fine now."),
+    ("own_it", "caller", "Hold on, so nothing changes with my copay?"),
+    ("own_it", "caller", "I'm calling because they rescheduled my MRI for the third time."),
+    ("urgent_risk", "caller", "I've never had sedation. Do I just not wake up for a while?"),
+    ("subtext_fear", "caller", "I have to cancel the sleep study. My dad's staying with me and I can't leave him alone."),
+    ("subtext_fear", "caller", "Cancel my follow-up with Dr. Ames, please. I'm going to find a different doctor."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -143,6 +158,15 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("own_it", "caller", "I called in October and told someone, and the statements still come."),
     ("own_it", "caller", "Everyone tells me to call someone else, and nobody has the referral."),
     ("abuse", "caller", "Great, the one who sounds like a cartoon. Can you even write that down?"),
+    ("orient", "caller", "I'm so nervous about the biopsy that I told my boss I was sick."),
+    ("own_it", "caller", "This is the third time I've called about the MRI you moved."),
+    ("own_it", "caller", "I've called four times and nothing changes."),
+    ("subtext_fear", "caller", "I want to cancel the colonoscopy. I just can't face it."),
+    ("validate_first", "caller", "They lost my referral again. Ten out of ten, great system."),
+    ("validate_first", "caller", "Oh that's just marvelous, a second bill for the same visit."),
+    ("validate_first", "caller", "I'm not gonna lie, I'm steamed. The office was closed and you charged me."),
+    ("subtext_exhausted", "caller", "First the bloodwork, then the echo, now this form. Is there anything else after this?"),
+    ("explain_the_no", "agent", "Your prior authorization came back denied this morning."),
 ]
 
 
