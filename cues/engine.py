@@ -235,7 +235,8 @@ class CueEngine:
         """
         model = self._learned
         assert model is not None
-        veto = [k for k, (spec, m) in found.items() if k in model.vetoing and spec.learned_veto(m.trigger)]
+        vetoing = model.vetoing
+        veto = [k for k, (s, m) in found.items() if k in vetoing and s.learned_veto(m.trigger)]
         todo = [k for k in self._learned_kinds[speaker] if k not in found and k not in self._cues]
         if not todo and not veto:
             return

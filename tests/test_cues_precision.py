@@ -112,12 +112,12 @@ QUIET: list[tuple[str, str, str]] = [
     # train_ao..ar (session 7)
     ("orient", "caller", "Honestly I'm a wreck about the interview Thursday, can we do Friday?"),
     ("orient", "caller", "My landlord gave us thirty days and I'm so stressed about the rent."),
-    ("orient", "caller", "I was a little nervous when he ordered it, but the nurse explained, so I'm fine now."),
+    ("orient", "caller", "I was a bit nervous when he ordered it, but I'm fine now."),
     ("own_it", "caller", "Hold on, so nothing changes with my copay?"),
     ("own_it", "caller", "I'm calling because they rescheduled my MRI for the third time."),
     ("urgent_risk", "caller", "I've never had sedation. Do I just not wake up for a while?"),
-    ("subtext_fear", "caller", "I have to cancel the sleep study. My dad's staying with me and I can't leave him alone."),
-    ("subtext_fear", "caller", "Cancel my follow-up with Dr. Ames, please. I'm going to find a different doctor."),
+    ("subtext_fear", "caller", "Cancel the sleep study, please. I can't leave my dad alone now."),
+    ("subtext_fear", "caller", "Cancel my follow-up with Dr. Ames. I'll find a different doctor."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -164,8 +164,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "I want to cancel the colonoscopy. I just can't face it."),
     ("validate_first", "caller", "They lost my referral again. Ten out of ten, great system."),
     ("validate_first", "caller", "Oh that's just marvelous, a second bill for the same visit."),
-    ("validate_first", "caller", "I'm not gonna lie, I'm steamed. The office was closed and you charged me."),
-    ("subtext_exhausted", "caller", "First the bloodwork, then the echo, now this form. Is there anything else after this?"),
+    ("validate_first", "caller", "I'm steamed. The office was closed and you charged me."),
+    ("subtext_exhausted", "caller", "The echo, now a form. Is there anything else after this?"),
     ("explain_the_no", "agent", "Your prior authorization came back denied this morning."),
 ]
 
