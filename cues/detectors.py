@@ -9,6 +9,7 @@ engine decides *whether* a match raises or refreshes a card; here we only find i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cues.playbook import Handoff, KindSpec, Playbook, Trigger
@@ -26,8 +27,17 @@ class Match:
     quote: str
 
 
-def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) -> Match | None:
-    """The first match of ``trigger`` in ``a`` that no guard vetoes, or None."""
+def match_trigger(
+    trigger: Trigger,
+    a: Analysed,
+    playbook: Playbook,
+    kind: str,
+    earlier: Sequence[Analysed] = (),
+) -> Match | None:
+    """The first match of ``trigger`` in ``a`` that no guard vetoes, or None.
+
+    ``earlier``: the speaker's previous utterances in the call, where a trigger with
+    ``requires_in_call`` may find what it requires."""
     present = a.present
     union = trigger.gate_union
     if union is not None and present is not None and union.isdisjoint(present):
@@ -41,10 +51,7 @@ def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) 
         for m in rx.pattern.finditer(text):
             start, end = m.start(), m.end()
             if not checked:  # utterance-wide guards, once, only when something matched
-                if (
-                    trigger.requires is not None
-                    and trigger.requires.search(a.norm, present=a.present) is None
-                ):
+                if trigger.requires is not None and not _required(trigger, a, earlier):
                     return None
                 if trigger.unless_utterance is not None and trigger.unless_utterance.search(
                     a.norm, present=a.present
@@ -76,11 +83,25 @@ def match_trigger(trigger: Trigger, a: Analysed, playbook: Playbook, kind: str) 
     return None
 
 
+def _required(trigger: Trigger, a: Analysed, earlier: Sequence[Analysed]) -> bool:
+    req = trigger.requires
+    assert req is not None
+    if req.search(a.norm, present=a.present) is not None:
+        return True
+    if not trigger.requires_in_call:
+        return False
+    return any(req.search(e.norm, present=e.present) is not None for e in earlier)
+
+
 def match_triggers(
-    triggers: tuple[Trigger, ...], a: Analysed, playbook: Playbook, kind: str
+    triggers: tuple[Trigger, ...],
+    a: Analysed,
+    playbook: Playbook,
+    kind: str,
+    earlier: Sequence[Analysed] = (),
 ) -> Match | None:
     for trigger in triggers:
-        found = match_trigger(trigger, a, playbook, kind)
+        found = match_trigger(trigger, a, playbook, kind, earlier)
         if found is not None:
             return found
     return None
@@ -159,15 +180,20 @@ def _dated_named(h: Handoff, a: Analysed, m: re.Match[str]) -> bool:
     return h.time.search(a.unpleasant, start, len(a.unpleasant), a.present) is not None
 
 
-def detect(spec: KindSpec, a: Analysed, playbook: Playbook) -> Match | None:
-    """The evidence for ``spec.kind`` in this utterance, if any (speaker checked by caller)."""
+def detect(
+    spec: KindSpec, a: Analysed, playbook: Playbook, earlier: Sequence[Analysed] = ()
+) -> Match | None:
+    """The evidence for ``spec.kind`` in this utterance, if any (speaker checked by caller).
+
+    ``earlier``: the same speaker's previous utterances in the call (see
+    :func:`match_trigger`)."""
     if spec.handoff is not None:
         found = detect_handoff(spec.handoff, a, playbook)
         if found is not None and not vetoed(spec, a, found.start):
             return found
     if not spec.triggers:
         return None
-    found = match_triggers(spec.triggers, a, playbook, spec.kind)
+    found = match_triggers(spec.triggers, a, playbook, spec.kind, earlier)
     if found is None:
         return None
     if vetoed(spec, a, found.start):

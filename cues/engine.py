@@ -22,6 +22,7 @@ supervisor. Partials are ignored (a final always follows and never changes).
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -48,6 +49,8 @@ from transcription.types import SPEAKERS, Utterance
 #: Longer utterances are cut here before matching: a recognizer that never
 #: segments (or a hostile client) must not make one call slow for everyone.
 MAX_CHARS = 4_000
+#: how many of a speaker's previous utterances a ``requires_in_call`` trigger looks back on
+EARLIER = 12
 
 
 class CueEngineError(ValueError):
@@ -86,6 +89,9 @@ class CueEngine:
         self._tracker = ContextTracker()
         self._cues: dict[str, Cue] = {}
         self._utterances: list[Utterance] = []
+        #: each speaker's recent utterances, for triggers whose ``requires`` may be met
+        #: earlier in the call (bounded: a long call costs no more per utterance)
+        self._earlier: dict[str, deque[Analysed]] = {s: deque(maxlen=EARLIER) for s in SPEAKERS}
         self._turn = 0
         self._clock = 0.0
         self._heavy: Evidence | None = None  # what made the call heavy, first seen
@@ -161,8 +167,9 @@ class CueEngine:
         if looks_english(utt.text):
             a = analyse(utt.text, self._pb.pleasantries, self._pb.doses, self._pb)
             found: dict[str, tuple[KindSpec, Match]] = {}
+            earlier = self._earlier[utt.speaker]
             for spec in self._by_speaker[utt.speaker]:
-                hit = detect(spec, a, self._pb)
+                hit = detect(spec, a, self._pb, earlier)
                 if hit is not None:
                     found[spec.kind] = (spec, hit)
             if self._learned is not None:
@@ -179,6 +186,7 @@ class CueEngine:
                 for kind in self._reset_spec.heavy.kinds & self._cues.keys():
                     self._heavy = self._cues[kind].evidence
                     break
+            earlier.append(a)
 
         changed = self._tracker.update(utt, turn, frozenset(self._cues))
         if changed is not None:

@@ -149,6 +149,9 @@ class Trigger:
     #: trigger's match (an emotion named outright, "I'm really angry", is not new
     #: wording the playbook misreads, whatever else the utterance says)
     learned_veto: bool = True
+    #: ``requires`` may be met by an earlier utterance of the same speaker in the call
+    #: ("she's on chemo" in one turn, "a fever of 101" in the next)
+    requires_in_call: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +357,7 @@ _TRIGGER_FIELDS = {
     "mask_doses",
     "turns",
     "learned_veto",
+    "requires_in_call",
 }
 
 
@@ -388,6 +392,7 @@ def _trigger(r: _Reader, node: yaml.Node, kind: str) -> Trigger:
         mask_doses=flag("mask_doses", True),
         turns=_turns(r, f, kind, name),
         learned_veto=flag("learned_veto", True),
+        requires_in_call=flag("requires_in_call", False),
     )
 
 

@@ -69,6 +69,26 @@ def test_urgent_risk_and_abuse_alert_the_supervisor() -> None:
     assert not by_kind["validate_first"].alert
 
 
+def test_urgent_risk_may_find_its_context_in_the_callers_earlier_turn() -> None:
+    """Chemo said in one turn, the fever in the next: a nurse puts the two together."""
+    fever = "She's got a fever of 101 and she's shivering."
+
+    def kinds_after(*turns: tuple[str, str]) -> set[str]:
+        engine = CueEngine("c1", learned=False, emotion=False)
+        seqs = {"caller": 0, "agent": 0}
+        for i, (speaker, text) in enumerate(turns):
+            engine.feed(utt(text, speaker, seqs[speaker], t=i * 3.0))
+            seqs[speaker] += 1
+        return {c.kind for c in engine.cues}
+
+    chemo = ("caller", "My mom's on chemo for her breast cancer, second round was Monday.")
+    assert "urgent_risk" in kinds_after(chemo, ("agent", "Okay, go on."), ("caller", fever))
+    assert "urgent_risk" not in kinds_after(("caller", "Hi, it's about my mom."), ("caller", fever))
+    # the context must be the caller's own words, not the agent's
+    agent_says = ("agent", "I see she's on chemo with Dr. Ruiz.")
+    assert "urgent_risk" not in kinds_after(agent_says, ("caller", fever))
+
+
 def test_take_a_reset_when_a_heavy_call_ends_on_the_last_turn() -> None:
     e = CueEngine("c1")
     e.feed(utt("Please hold.", "agent", 0))

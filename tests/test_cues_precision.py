@@ -24,9 +24,9 @@ is not a handoff; feeling fine enough to skip a medicine is a cost question.
 From train_ao..ar: worry about a job, a landlord or the rent is not orient's fear about
 care, nor a fear said with what settled it; "nothing changes?" asked is no complaint;
 a visit the office moved for the third time is no repeat call; "do I just not wake
-up" of one's own sedation is a question; a cancellation for a caregiving reason or to
-leave the practice is not fear; sarcasm that scores the grievance ("ten out of ten")
-is anger; a list that keeps growing ("anything else after this?") is exhaustion.
+up" of one's own sedation is a question; a cancellation to leave the practice is
+not fear; sarcasm that scores the grievance ("ten out of ten") is anger; a list
+that keeps growing ("anything else after this?") is exhaustion.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -116,7 +116,6 @@ QUIET: list[tuple[str, str, str]] = [
     ("own_it", "caller", "Hold on, so nothing changes with my copay?"),
     ("own_it", "caller", "I'm calling because they rescheduled my MRI for the third time."),
     ("urgent_risk", "caller", "I've never had sedation. Do I just not wake up for a while?"),
-    ("subtext_fear", "caller", "Cancel the sleep study, please. I can't leave my dad alone now."),
     ("subtext_fear", "caller", "Cancel my follow-up with Dr. Ames. I'll find a different doctor."),
 ]
 
