@@ -27,6 +27,11 @@ a visit the office moved for the third time is no repeat call; "do I just not wa
 up" of one's own sedation is a question; a cancellation to leave the practice is
 not fear; sarcasm that scores the grievance ("ten out of ten") is anger; a list
 that keeps growing ("anything else after this?") is exhaustion.
+From train_as..av: nerves "in the good way", "nervous but fine", or talked through
+already are not a card; an arm that can't be lifted to wash one's hair beside a bad
+shoulder, or breath short on a walk, is clinic talk, not an emergency; "I called to
+cancel that appointment" disputes a fee; a note on the appointment is record-keeping;
+"the day after the draw" is a real date.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -117,6 +122,16 @@ QUIET: list[tuple[str, str, str]] = [
     ("own_it", "caller", "I'm calling because they rescheduled my MRI for the third time."),
     ("urgent_risk", "caller", "I've never had sedation. Do I just not wake up for a while?"),
     ("subtext_fear", "caller", "Cancel my follow-up with Dr. Ames. I'll find a different doctor."),
+    # train_as..av
+    ("orient", "caller", "We're excited and a little nervous, in the good way."),
+    ("orient", "caller", "I'm nervous but fine. It's the prep drink I'm dreading."),
+    ("orient", "caller", "I was worried at first, but Dr. Lee called and we talked it through."),
+    ("urgent_risk", "caller", "Fix my shoulder already? I can't lift my arm to comb my hair."),
+    ("urgent_risk", "caller", "He's ninety and gets short of breath walking to the car."),
+    ("urgent_risk", "caller", "She's eighty and short of breath walking to the mailbox."),
+    ("subtext_fear", "caller", "A no-show fee? I called to cancel that appointment."),
+    ("close_the_loop", "agent", "I'll put a note on your appointment so the desk has your copay."),
+    ("close_the_loop", "agent", "Her nurse will call you the day after the draw either way."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -166,6 +181,11 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "I'm steamed. The office was closed and you charged me."),
     ("subtext_exhausted", "caller", "The echo, now a form. Is there anything else after this?"),
     ("explain_the_no", "agent", "Your prior authorization came back denied this morning."),
+    ("orient", "caller", "I'm nervous, and nobody told me what the biopsy involves."),
+    ("urgent_risk", "caller", "My dad suddenly can't lift his arm and his face is drooping."),
+    ("urgent_risk", "caller", "She's short of breath just sitting in her chair."),
+    ("subtext_fear", "caller", "I want to cancel my biopsy. I'm not ready."),
+    ("close_the_loop", "agent", "Her nurse will call you about it."),
 ]
 
 
