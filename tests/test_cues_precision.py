@@ -31,7 +31,10 @@ From train_as..av: nerves "in the good way", "nervous but fine", or talked throu
 already are not a card; an arm that can't be lifted to wash one's hair beside a bad
 shoulder, or breath short on a walk, is clinic talk, not an emergency; "I called to
 cancel that appointment" disputes a fee; a note on the appointment is record-keeping;
-"the day after the draw" is a real date.
+"the day after the draw" is a real date. Misses read there: an earlier dated contact
+and what became of it ("I called in September, they said they'd resubmit it. Nobody
+did"), "isn't approved", "still denied", a vendor's call with no date, "seconds from
+losing it", "it's an absolute joke", "make it go longer".
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -186,6 +189,17 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "She's short of breath just sitting in her chair."),
     ("subtext_fear", "caller", "I want to cancel my biopsy. I'm not ready."),
     ("close_the_loop", "agent", "Her nurse will call you about it."),
+    ("own_it", "caller", "I called in May about this, they said they'd fix it. Nobody did."),
+    ("own_it", "caller", "I messaged the portal Monday and again Friday, and nothing."),
+    ("own_it", "caller", "I called ten minutes ago and it went dead, so I'm starting over."),
+    ("own_it", "caller", "I'm calling, again, about the wheelchair authorization."),
+    ("own_it", "caller", "This is my third go-round with this bill."),
+    ("explain_the_no", "agent", "The insurance came back and the lab study isn't approved."),
+    ("explain_the_no", "agent", "The appeal was upheld, so it's still denied."),
+    ("close_the_loop", "agent", "The vendor will contact you to set up delivery."),
+    ("validate_first", "caller", "I'm about two seconds from losing it. A collections letter?"),
+    ("validate_first", "caller", "Some desk person says no. It's an absolute joke."),
+    ("subtext_cost", "caller", "Twice a day on the antibiotic, would it work? Make it go longer?"),
 ]
 
 
