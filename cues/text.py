@@ -57,7 +57,10 @@ _FOLD = str.maketrans(
 )
 _MULTISPACE = re.compile(r"  +")
 #: Sentence (and strong clause) boundaries: negation and tense do not cross them.
-_BOUNDARY = re.compile(r"[.?!;]+(?: |$)| but | though | - ")
+#: A title's full stop ("Dr. Salas's office") ends no sentence.
+_BOUNDARY = re.compile(
+    r"(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bst)[.?!;]+(?: |$)| but | though | - "
+)
 _WORD = re.compile(r"[a-z0-9']+")
 _LATIN = re.compile(r"[a-zA-Z]")
 

@@ -278,3 +278,16 @@ def test_heavy_news_makes_a_reset(turns: tuple[str, ...]) -> None:
 )
 def test_history_or_fear_is_not_heavy(turns: tuple[str, ...]) -> None:
     assert not heavy_after(*turns)
+
+
+def test_a_titles_full_stop_ends_no_sentence() -> None:
+    from cues.text import split_sentences
+
+    norm = "i'll send a note to dr. salas's office, so they know. ms. lee will call. no. fine."
+    spans = [norm[s.start : s.end] for s in split_sentences(norm)]
+    assert spans == [
+        "i'll send a note to dr. salas's office, so they know",
+        "ms. lee will call",
+        "no",
+        "fine",
+    ]

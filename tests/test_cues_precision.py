@@ -35,6 +35,10 @@ cancel that appointment" disputes a fee; a note on the appointment is record-kee
 and what became of it ("I called in September, they said they'd resubmit it. Nobody
 did"), "isn't approved", "still denied", a vendor's call with no date, "seconds from
 losing it", "it's an absolute joke", "make it go longer".
+From train_aw..az: a move for dialysis days, a new shift, or to an earlier date is no
+fear; "had enough of these attacks" is a symptom; a result that "has to come from the
+provider" is the agent's role; "will call you if it changes" is a contingency and
+"so she knows" a colleague informed, not the case handed on.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -135,6 +139,16 @@ QUIET: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "A no-show fee? I called to cancel that appointment."),
     ("close_the_loop", "agent", "I'll put a note on your appointment so the desk has your copay."),
     ("close_the_loop", "agent", "Her nurse will call you the day after the draw either way."),
+    # train_aw..az
+    ("subtext_fear", "caller", "I need to move my echo. I do dialysis Tuesdays and Thursdays."),
+    ("subtext_fear", "caller", "Work switched me to mornings, so I need to move it."),
+    ("subtext_fear", "caller", "Could I move my ultrasound up a little? I'm ten weeks."),
+    ("validate_first", "caller", "I just want it done. I've had enough of these attacks."),
+    ("explain_the_no", "agent", "I'm not able to go over results, that has to come from Dr. Fox."),
+    ("explain_the_no", "agent", "i can't read you the results the provider has to review them"),
+    ("close_the_loop", "agent", "It's pending, and the nurse will call you if it changes."),
+    ("close_the_loop", "agent", "I'll message Dr. Rivera so she knows, in case she wants labs."),
+    ("close_the_loop", "agent", "I'll send a note to Dr. Salas's office, so they know."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -200,6 +214,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "I'm about two seconds from losing it. A collections letter?"),
     ("validate_first", "caller", "Some desk person says no. It's an absolute joke."),
     ("subtext_cost", "caller", "Twice a day on the antibiotic, would it work? Make it go longer?"),
+    ("subtext_fear", "caller", "Can we move the biopsy to next month? I'm not ready."),
+    ("validate_first", "caller", "I've had enough of this runaround."),
+    ("close_the_loop", "agent", "I'll message Dr. Rivera and she'll call you."),
 ]
 
 
