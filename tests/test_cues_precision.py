@@ -38,7 +38,9 @@ losing it", "it's an absolute joke", "make it go longer".
 From train_aw..az: a move for dialysis days, a new shift, or to an earlier date is no
 fear; "had enough of these attacks" is a symptom; a result that "has to come from the
 provider" is the agent's role; "will call you if it changes" is a contingency and
-"so she knows" a colleague informed, not the case handed on.
+"so she knows" a colleague informed, not the case handed on. Misses: "if I'm not
+planning on sticking around" (self-harm said sideways), "twenty units instead of
+thirty", "I can't refund it", "we can't recall it".
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -149,6 +151,7 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "It's pending, and the nurse will call you if it changes."),
     ("close_the_loop", "agent", "I'll message Dr. Rivera so she knows, in case she wants labs."),
     ("close_the_loop", "agent", "I'll send a note to Dr. Salas's office, so they know."),
+    ("urgent_risk", "caller", "Not planning on sticking around for the party, I'll leave early."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -217,6 +220,10 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "Can we move the biopsy to next month? I'm not ready."),
     ("validate_first", "caller", "I've had enough of this runaround."),
     ("close_the_loop", "agent", "I'll message Dr. Rivera and she'll call you."),
+    ("urgent_risk", "caller", "Why refill it, if I'm not planning on sticking around?"),
+    ("subtext_cost", "caller", "It's $300 now. If I do, like, twenty units instead of thirty?"),
+    ("explain_the_no", "agent", "I can't refund it from here, the garage is a contractor's."),
+    ("explain_the_no", "agent", "We can't recall it once it's placed with collections."),
 ]
 
 
