@@ -1058,6 +1058,11 @@ class ContextTracker:
             st.arrival_scores = scores
             ctx = replace(ctx, arrival=self._arrival(scores))
             if ctx.arrival == "grieving":
+                # the grief's own words are the heavy call's evidence, so that the
+                # engine's reset card has words to show (it needs evidence to be raised)
+                said = [e for e in self._evidence.get("arrival", ()) if e.utterance_id == utt.id]
+                if said and not self._evidence.get("heavy"):
+                    self._evidence["heavy"] = [said[-1]]
                 ctx = self._heavy(ctx, utt, None)
 
         if not ctx.repeat_contact:

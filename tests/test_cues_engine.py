@@ -110,6 +110,18 @@ def test_bereavement_makes_a_call_heavy() -> None:
     assert raised(e.end_call()) == ["take_a_reset"]
 
 
+def test_a_grieving_arrival_ends_with_a_reset_card_and_its_words() -> None:
+    """The context reads the call as heavy (grief in the first turns): the card comes too."""
+    engine = CueEngine("c1", learned=False, emotion=False)
+    engine.feed(utt("I need to cancel my son's appointments."))
+    engine.feed(utt("Of course. Is everything okay?", "agent", 0, t=3.0))
+    engine.feed(utt("No. He passed away. On Saturday. I can't keep seeing the texts.", seq=1, t=6.0))
+    events = engine.end_call()
+    assert engine.context.heavy
+    assert raised(events) == ["take_a_reset"]
+    assert engine.cues[-1].evidence.quote
+
+
 def test_the_engines_own_heavy_words_skip_a_long_ago_death() -> None:
     # (the call context may still judge the call heavy; this is the engine's own signal)
     from cues.detectors import detect_heavy

@@ -41,6 +41,11 @@ provider" is the agent's role; "will call you if it changes" is a contingency an
 "so she knows" a colleague informed, not the case handed on. Misses: "if I'm not
 planning on sticking around" (self-harm said sideways), "twenty units instead of
 thirty", "I can't refund it", "we can't recall it".
+From train_ba..bd: a counselor's "call them about it" is a referral, a shortage's third
+week no repeat call; a stillbirth, a work training, not being able to drive explain a
+cancellation; an overdose in a death already told is grief; "sent to final notice" is
+a status; "zero. Love that." is glad; "so it can't be filled again" is a safeguard.
+"Prenatal" tells a pregnancy.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -152,6 +157,16 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I'll message Dr. Rivera so she knows, in case she wants labs."),
     ("close_the_loop", "agent", "I'll send a note to Dr. Salas's office, so they know."),
     ("urgent_risk", "caller", "Not planning on sticking around for the party, I'll leave early."),
+    # train_ba..bd
+    ("own_it", "caller", "My counselor said I should call you about guest dosing. Never done it."),
+    ("own_it", "caller", "It's on backorder for the third week in a row, this shortage is a joke."),
+    ("subtext_fear", "caller", "Please cancel her newborn checkup. She was stillborn last week."),
+    ("subtext_fear", "caller", "Can we move the mole recheck? I have a work training that day."),
+    ("subtext_fear", "caller", "I need to move my appointment at two, I don't think I can drive."),
+    ("urgent_risk", "caller", "He passed away on Saturday. It was an overdose."),
+    ("close_the_loop", "agent", "I see the balance. It's been sent to final notice."),
+    ("validate_first", "caller", "Oh, zero. Love that. Is it still shipping Monday?"),
+    ("explain_the_no", "agent", "I'll flag the allergy so it can't be filled again."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -224,6 +239,12 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("subtext_cost", "caller", "It's $300 now. If I do, like, twenty units instead of thirty?"),
     ("explain_the_no", "agent", "I can't refund it from here, the garage is a contractor's."),
     ("explain_the_no", "agent", "We can't recall it once it's placed with collections."),
+    ("own_it", "caller", "They said I'd hear back by Friday and nobody called."),
+    ("own_it", "caller", "Third day in a row I'm calling about this refill."),
+    ("urgent_risk", "caller", "My prenatal intake is Friday, but I've been bleeding all morning."),
+    ("urgent_risk", "caller", "He took the whole bottle an hour ago, it's an overdose."),
+    ("validate_first", "caller", "They denied it again. Love that."),
+    ("explain_the_no", "agent", "Your plan requires step therapy, so they won't approve it yet."),
 ]
 
 
