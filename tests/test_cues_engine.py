@@ -115,7 +115,7 @@ def test_a_grieving_arrival_ends_with_a_reset_card_and_its_words() -> None:
     engine = CueEngine("c1", learned=False, emotion=False)
     engine.feed(utt("I need to cancel my son's appointments."))
     engine.feed(utt("Of course. Is everything okay?", "agent", 0, t=3.0))
-    engine.feed(utt("No. He passed away. On Saturday. I can't keep seeing the texts.", seq=1, t=6.0))
+    engine.feed(utt("No. He passed away. On Saturday. I can't see the texts.", seq=1, t=6.0))
     events = engine.end_call()
     assert engine.context.heavy
     assert raised(events) == ["take_a_reset"]

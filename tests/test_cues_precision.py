@@ -245,6 +245,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "He took the whole bottle an hour ago, it's an overdose."),
     ("validate_first", "caller", "They denied it again. Love that."),
     ("explain_the_no", "agent", "Your plan requires step therapy, so they won't approve it yet."),
+    ("explain_the_no", "agent", "Under the program's rules we can't restore them before then."),
+    ("explain_the_no", "agent", "They're in self-pay status, so we can't rebill them to Medicaid."),
+    ("explain_the_no", "agent", "We can't keep prescribing it without an in-person visit."),
 ]
 
 
