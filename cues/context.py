@@ -261,10 +261,13 @@ def _find(
 
 # --------------------------------------------------------------------------- arrival
 
-# a pregnancy loss, not one years back on the chart ("a miscarriage back in 2015")
+# a pregnancy loss, not one on the chart ("a miscarriage back in 2015", "I had a
+# miscarriage last year around this time, so I'm scared")
 _PREGNANCY_LOSS: Final = (
     r"\b(?:stillborn|miscarri(?:age|ed))\b"
-    r"(?![^.?!]{0,25}\b(?:(?:19|20)\d\d|years ago|a long time ago|years back))"
+    r"(?![^.?!]{0,25}\b(?:(?:19|20)\d\d|years ago|a long time ago|years back|last year"
+    r"|last (?:spring|summer|fall|autumn|winter|time)|the year before|before (?:this|that|him|her)"
+    r"|in the past|previously))"
 )
 _GRIEF: Final = (
     r"\bpassed (?:away|on)\b",

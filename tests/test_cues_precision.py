@@ -46,6 +46,11 @@ week no repeat call; a stillbirth, a work training, not being able to drive expl
 cancellation; an overdose in a death already told is grief; "sent to final notice" is
 a status; "zero. Love that." is glad; "so it can't be filled again" is a safeguard.
 "Prenatal" tells a pregnancy.
+From train_be..bh: the fear of anaesthesia ("people not waking up"), apnoea in sleep, a
+toddler's look, a billing worry, "or connect you" offered, a slot offered ("do you
+want later this week?") are no cards; "I don't see why I'm still here", "everyone would
+be kind of relieved", a week's pill box emptied at once are urgent, and "I'm not sure if
+this is anything" is a hedge before the news, not a condition.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -167,6 +172,15 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I see the balance. It's been sent to final notice."),
     ("validate_first", "caller", "Oh, zero. Love that. Is it still shipping Monday?"),
     ("explain_the_no", "agent", "I'll flag the allergy so it can't be filled again."),
+    # train_be..bh
+    ("urgent_risk", "caller", "Never been put under. I keep reading about people not waking up."),
+    ("urgent_risk", "caller", "My wife stopped breathing in her sleep, they did her study here."),
+    ("validate_first", "caller", "He looks at me like I'm ruining his life with the thermometer."),
+    ("orient", "caller", "I was a little worried the old insurance would get billed."),
+    ("close_the_loop", "agent", "I can take the complaint, or connect you to patient relations."),
+    ("real_timeline", "agent", "No problem, let me look. Do you want later this week?"),
+    ("urgent_risk", "caller", "Everyone would be relieved to hear it's benign."),
+    ("subtext_fear", "caller", "I'd like to move my biopsy, my schedule's a mess with work."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -248,6 +262,10 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "Under the program's rules we can't restore them before then."),
     ("explain_the_no", "agent", "They're in self-pay status, so we can't rebill them to Medicaid."),
     ("explain_the_no", "agent", "We can't keep prescribing it without an in-person visit."),
+    ("urgent_risk", "caller", "My husband stopped breathing, he's turning blue."),
+    ("urgent_risk", "caller", "I don't see why I'm still here. Everyone would be relieved."),
+    ("urgent_risk", "caller", "Not sure if this is anything, her pillbox, whole week is empty."),
+    ("real_timeline", "agent", "It should be ready later this week, probably."),
 ]
 
 
