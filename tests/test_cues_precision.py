@@ -51,6 +51,10 @@ toddler's look, a billing worry, "or connect you" offered, a slot offered ("do y
 want later this week?") are no cards; "I don't see why I'm still here", "everyone would
 be kind of relieved", a week's pill box emptied at once are urgent, and "I'm not sure if
 this is anything" is a hedge before the news, not a condition.
+From train_bi..bl: "I was unconscious" of one's own past, a leaflet's warning about
+suicidal thoughts, "when should I worry?", a reviewer who "decided I don't need it", a
+relative's event as the reason, a contingency ("if she has questions she'll call you")
+and offers ("I can call", "can I have her call you?") are no cards.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -181,6 +185,17 @@ QUIET: list[tuple[str, str, str]] = [
     ("real_timeline", "agent", "No problem, let me look. Do you want later this week?"),
     ("urgent_risk", "caller", "Everyone would be relieved to hear it's benign."),
     ("subtext_fear", "caller", "I'd like to move my biopsy, my schedule's a mess with work."),
+    # train_bi..bl
+    ("urgent_risk", "caller", "They act like I took an Uber for fun. I was unconscious."),
+    ("urgent_risk", "caller", "The pharmacy printout about, like, suicidal thoughts scared me."),
+    ("explain_the_no", "agent", "I can't read it to you, sorry. I'll send Dr. Grant a message."),
+    ("close_the_loop", "agent", "She'll fill it in. If she has questions she'll call you."),
+    ("close_the_loop", "agent", "I can call and have them transfer it. Is Main Street close?"),
+    ("close_the_loop", "agent", "Our social worker handles transport. Can I have her call you?"),
+    ("orient", "caller", "Okay. And when should I worry?"),
+    ("subtext_fear", "caller", "Some guy at a desk decided I don't need it?"),
+    ("subtext_fear", "caller", "I gotta move the stress test, my grandson's thing got changed."),
+    ("validate_first", "caller", "This headache came on all at once, the worst one I've ever had."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -266,6 +281,10 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "I don't see why I'm still here. Everyone would be relieved."),
     ("urgent_risk", "caller", "Not sure if this is anything, her pillbox, whole week is empty."),
     ("real_timeline", "agent", "It should be ready later this week, probably."),
+    ("urgent_risk", "caller", "My son says he's suicidal."),
+    ("urgent_risk", "caller", "He was unconscious when I found him and he's still not waking up."),
+    ("orient", "caller", "I worry about the biopsy every single night."),
+    ("urgent_risk", "caller", "This headache came on all at once, the worst one I've ever had."),
 ]
 
 
