@@ -105,7 +105,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -115,6 +115,8 @@ ARTIFACT = Path(__file__).parent / "models" / "learned.npz"
 #: names another artifact for the engine's default model (leave-one-set-out
 #: evaluation: ``HEARD_CUES_MODEL=/tmp/m.npz heard eval cues DIR``)
 ENV_ARTIFACT = "HEARD_CUES_MODEL"
+#: features whose weights are all smaller than this are dropped from a saved artifact
+PRUNE_BELOW = 0.005
 
 _TOKEN = re.compile(r"[a-z0-9']+|[.,;:!?]")
 _SCOPE_END = frozenset({".", ",", ";", ":", "!", "?", "but"})
@@ -296,6 +298,18 @@ class LearnedModel:
             return []
         s = self.scores(text)
         return [(self.kinds[i], float(s[i])) for i in wanted if s[i] >= self.thresholds[i]]
+
+    def pruned(self, eps: float = PRUNE_BELOW) -> LearnedModel:
+        """This model without the features whose every weight is under ``eps`` in size.
+
+        Such a feature moves no kind's log-odds by more than ``eps``; dropping them keeps
+        the artifact small as the training scripts grow (the n-gram vocabulary does)."""
+        keep = np.flatnonzero(np.abs(self.weights).max(axis=1) >= eps)
+        if len(keep) == len(self.vocab):
+            return self
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        vocab = {words[i]: n for n, i in enumerate(keep)}
+        return replace(self, vocab=vocab, weights=self.weights[keep], _col={}, _dense_kinds=None)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

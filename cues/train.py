@@ -900,7 +900,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         thresholds[KINDS.index(kind)] = np.nan
         per_kind[kind]["threshold"] = float("nan")
         per_kind[kind]["off"] = True
-    final = table.model(fit(examples, args.c, table=table), thresholds, vetoes)
+    final = table.model(fit(examples, args.c, table=table), thresholds, vetoes).pruned()
     final.save(args.out)
     cv = (
         engine_cv(examples, scripts, thresholds, vetoes, args.folds, args.c, table)

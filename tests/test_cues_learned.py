@@ -72,6 +72,18 @@ def test_a_trigger_marked_learned_veto_false_keeps_its_match() -> None:
     assert "validate_first" in kinds("This is ridiculous.", learned=False, emotion=False)
 
 
+def test_pruning_drops_only_features_too_small_to_move_a_score() -> None:
+    model = default_model()
+    assert model is not None
+    small = model.pruned(0.05)  # the committed artifact is already pruned at 0.005
+    assert len(small.vocab) < len(model.vocab)
+    assert small.weights.shape == (len(small.vocab), len(model.kinds))
+    for text in ("i'm so scared about the biopsy results", "someone will call you back soon"):
+        n = len(features(text, model.clusters))
+        diff = np.abs(model.scores(text) - small.scores(text)).max()
+        assert diff <= 0.05 * n
+
+
 def test_bad_artifact_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "learned.npz"
     bad.write_bytes(b"not a zip")
