@@ -285,6 +285,10 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "He was unconscious when I found him and he's still not waking up."),
     ("orient", "caller", "I worry about the biopsy every single night."),
     ("urgent_risk", "caller", "This headache came on all at once, the worst one I've ever had."),
+    ("explain_the_no", "agent", "So the letter is because Medicare denied the chair."),
+    ("explain_the_no", "agent", "Filled on the 2nd, so the after-hours line can't refill it."),
+    ("explain_the_no", "agent", "Yeah, it says denied. There's not really anything we can do."),
+    ("explain_the_no", "agent", "It's pending, so the infusion suite can't start until it's back."),
 ]
 
 
