@@ -89,6 +89,8 @@ BLOCKED_AFTER = {"anger": frozenset({"abuse"}), "fear": frozenset()}
 MIN_WORDS = 3
 #: words as the embedding table keys them (training and run time alike)
 EMOTION_WORD = re.compile(r"[a-z0-9']+")
+#: words that count towards MIN_WORDS: letters, not a member ID's digits ("CHP-2250-7716")
+_COUNTED_WORD = re.compile(r"[a-z][a-z']+")
 #: anger aimed at the agent (the person on the line), not at the situation
 _AT_AGENT = re.compile(
     r"\b(?:at|with) you\b(?! (?:guys|people|all))"
@@ -262,7 +264,7 @@ def emotion_hits(
     if not todo:
         return
     text = a.masked
-    if len(EMOTION_WORD.findall(text)) < MIN_WORDS:
+    if len(_COUNTED_WORD.findall(text)) < MIN_WORDS:
         return  # "Unbelievable." alone: one word's vector is too noisy to read
     scores = reader.scores(text)
     hits = [e for e in reader.over(scores) if e in todo]

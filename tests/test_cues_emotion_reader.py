@@ -219,3 +219,10 @@ def test_artifact_quiet_on_neutral_and_at_the_agent(text: str) -> None:
     got = kinds(caller(text), reader=committed())
     assert "validate_first" not in got
     assert "orient" not in got
+
+
+def test_a_member_id_is_not_three_words() -> None:
+    """The reader stays quiet under MIN_WORDS words; digits in an ID are not words."""
+    from tests.cue_support import kinds
+
+    assert "validate_first" not in kinds("CHP-2250-7716.", "caller", learned=False)

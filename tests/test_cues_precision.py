@@ -55,6 +55,11 @@ From train_bi..bl: "I was unconscious" of one's own past, a leaflet's warning ab
 suicidal thoughts, "when should I worry?", a reviewer who "decided I don't need it", a
 relative's event as the reason, a contingency ("if she has questions she'll call you")
 and offers ("I can call", "can I have her call you?") are no cards.
+From train_bm..bp: a faint "once", choking oneself awake at night, "why did you people
+cancel it" (the office's doing), "scared me straight" are no cards; "I don't think
+I'll be around much longer" is urgent (the negation is the message); "the
+receptionist playing doctor", "you sound about fifteen", "put a real nurse on" are
+abuse; "nobody seems to care" is anger.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -196,6 +201,11 @@ QUIET: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "Some guy at a desk decided I don't need it?"),
     ("subtext_fear", "caller", "I gotta move the stress test, my grandson's thing got changed."),
     ("validate_first", "caller", "This headache came on all at once, the worst one I've ever had."),
+    # train_bm..bp
+    ("urgent_risk", "caller", "I'm a baby about needles. I passed out at a blood draw once."),
+    ("urgent_risk", "caller", "so i just keep choking myself awake at night for what"),
+    ("subtext_fear", "caller", "why the hell did you people cancel my appointment for tomorrow"),
+    ("orient", "caller", "My dad's heart attack scared me straight, you know."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -289,6 +299,11 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "Filled on the 2nd, so the after-hours line can't refill it."),
     ("explain_the_no", "agent", "Yeah, it says denied. There's not really anything we can do."),
     ("explain_the_no", "agent", "It's pending, so the infusion suite can't start until it's back."),
+    ("urgent_risk", "caller", "So tired of fighting. I don't think I'll be around much longer."),
+    ("urgent_risk", "caller", "He passed out an hour ago and now he won't wake up."),
+    ("abuse", "caller", "Are you the receptionist playing doctor? You sound about fifteen."),
+    ("abuse", "caller", "Put a real nurse on, honey."),
+    ("validate_first", "caller", "Two pills left, and nobody seems to care."),
 ]
 
 
