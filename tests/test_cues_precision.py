@@ -60,6 +60,9 @@ cancel it" (the office's doing), "scared me straight" are no cards; "I don't thi
 I'll be around much longer" is urgent (the negation is the message); "the
 receptionist playing doctor", "you sound about fifteen", "put a real nurse on" are
 abuse; "nobody seems to care" is anger.
+From train_bq..br: "is it bad to wait?" asks about the delay; a friend's "worst night
+of his life" is his story; "one of the schedulers will call", "I've sent them over to
+Dr. Yu's assistant", "I've opened a dispute for you" hand the case on.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -206,6 +209,10 @@ QUIET: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "so i just keep choking myself awake at night for what"),
     ("subtext_fear", "caller", "why the hell did you people cancel my appointment for tomorrow"),
     ("orient", "caller", "My dad's heart attack scared me straight, you know."),
+    # train_bq..br
+    ("orient", "caller", "Okay. Um. Is it bad to wait?"),
+    ("validate_first", "caller", "It's the prep. My buddy said it was the worst night of his life."),
+    ("close_the_loop", "agent", "I sent it to the CVS on Harbor. It'll be ready at four."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -304,6 +311,10 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("abuse", "caller", "Are you the receptionist playing doctor? You sound about fifteen."),
     ("abuse", "caller", "Put a real nurse on, honey."),
     ("validate_first", "caller", "Two pills left, and nobody seems to care."),
+    ("orient", "caller", "Is it bad? Does that mean it's cancer?"),
+    ("close_the_loop", "agent", "I'll have one of the schedulers give you a call about it."),
+    ("close_the_loop", "agent", "I've sent them over to Dr. Yu's medical assistant."),
+    ("close_the_loop", "agent", "I've opened a dispute for you, it's ticket 88-2031."),
 ]
 
 
