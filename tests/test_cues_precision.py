@@ -211,7 +211,7 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "My dad's heart attack scared me straight, you know."),
     # train_bq..br
     ("orient", "caller", "Okay. Um. Is it bad to wait?"),
-    ("validate_first", "caller", "It's the prep. My buddy said it was the worst night of his life."),
+    ("validate_first", "caller", "The prep. My buddy said it was the worst night of his life."),
     ("close_the_loop", "agent", "I sent it to the CVS on Harbor. It'll be ready at four."),
 ]
 
