@@ -63,6 +63,10 @@ abuse; "nobody seems to care" is anger.
 From train_bq..br: "is it bad to wait?" asks about the delay; a friend's "worst night
 of his life" is his story; "one of the schedulers will call", "I've sent them over to
 Dr. Yu's assistant", "I've opened a dispute for you" hand the case on.
+From train_bs..bv: "I've been googling it and I honestly can't breathe", a leaflet's
+warning read with fillers, a double dose poison control already cleared, "breathing
+normal, snoring", "the doctor has to look at them", "not up for going", a tracking
+number emailed, "way less scary", "which is dumb" are no cards.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -213,6 +217,19 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "Okay. Um. Is it bad to wait?"),
     ("validate_first", "caller", "The prep. My buddy said it was the worst night of his life."),
     ("close_the_loop", "agent", "I sent it to the CVS on Harbor. It'll be ready at four."),
+    # train_bs..bv
+    ("urgent_risk", "caller", "I've been googling it since three and I honestly can't breathe."),
+    ("urgent_risk", "caller", "The paper has a black box thing about, um, suicidal thoughts."),
+    ("urgent_risk", "caller", "I took it twice, so I called poison control, they said I'm fine."),
+    ("urgent_risk", "caller", "He's asleep, he's breathing normal, snoring actually."),
+    ("explain_the_no", "agent", "I can't really interpret it. The doctor has to look at them."),
+    ("subtext_fear", "caller", "Can we move his visit? He fell, I don't think he's up for going."),
+    ("close_the_loop", "agent", "You're all set. They'll email you a tracking number."),
+    ("close_the_loop", "agent", "I'll email the digital card to the address on file."),
+    ("orient", "caller", "Okay. That's way less scary. Thank you."),
+    ("orient", "caller", "Every envelope I'm scared to open."),
+    ("validate_first", "caller", "I'm sweaty, which is dumb 'cause it's twenty degrees."),
+    ("real_timeline", "agent", "At your CVS within two hours. They'll text you when it's ready."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -315,6 +332,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I'll have one of the schedulers give you a call about it."),
     ("close_the_loop", "agent", "I've sent them over to Dr. Yu's medical assistant."),
     ("close_the_loop", "agent", "I've opened a dispute for you, it's ticket 88-2031."),
+    ("urgent_risk", "caller", "I can't breathe, my chest is tight."),
+    ("orient", "caller", "This is so scary, is it cancer?"),
 ]
 
 
