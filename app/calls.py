@@ -432,17 +432,23 @@ class CallSession:
         self.transfer(agent)
 
     def detach(self, *, clean: bool) -> asyncio.Task[None] | None:
-        """A connection is gone. ``clean`` (stop/close) ends the call once none is left;
-        otherwise the call waits ``reconnect_grace_s`` for a reconnect.
+        """A connection is gone. ``clean`` (a stop) ends the call; a drop leaves it open
+        while another connection is attached, else ``reconnect_grace_s`` for a reconnect.
 
         Synchronous on purpose: what follows runs in tasks of its own, so a
         connection handler being cancelled cannot cut a call's ending short.
         """
         self.connections = max(0, self.connections - 1)
-        if self.connections > 0 or self._ending:
+        if self._ending:
             return None
         if clean:
+            # A stop ends the call even while another connection is counted: that one
+            # is a superseded connection (a reload, a reconnect that raced the drop)
+            # whose close the server has not seen yet, and it must not keep the call
+            # open for the whole reconnect grace.
             return self._spawn(self.end("ended", "stop"), "end")
+        if self.connections > 0:
+            return None
         self.disconnected_at = time.time()
         self.s.recorder.flush_call(self.call_id)
         self.s.bus.publish(CallUpdated(self.call_id, self.state, self.agent, "disconnect"))

@@ -188,6 +188,27 @@ def _drop_then_reconnect(client: TestClient) -> None:
     assert "I can help you with that today" in texts
 
 
+def test_a_stop_ends_the_call_while_a_superseded_connection_lingers(
+    tmp_path: Path, as_admin: Any
+) -> None:
+    """A reload or a reconnect can arrive before the server has seen the old
+    connection close; the stop on the new one still ends the call at once, not after
+    the reconnect grace (the race that once left a dropped call live in CI)."""
+    app = as_admin(make_app(tmp_path, SCRIPT, reconnect_grace_s=30))
+    with TestClient(app) as client, client.websocket_connect("/ingest/pcm") as old:
+        old.send_text(start("stale"))
+        stream(old, 1.0)
+        wait_for(client, "stale", "live")
+        with client.websocket_connect("/ingest/pcm") as new:
+            new.send_text(start("stale"))
+            stream(new, 2.0)
+            new.send_text(json.dumps({"event": "stop"}))
+        call = wait_for(client, "stale", "ended")  # the old connection still open
+        assert call["end_reason"] == "stop"
+        said = client.get("/api/calls/stale/transcript").json()["utterances"]
+        assert "I can help you with that today" in [u["text"] for u in said]
+
+
 def test_drop_without_reconnect_ends_after_the_grace(client: TestClient) -> None:
     with client.websocket_connect("/ingest/pcm") as ws:
         ws.send_text(start("gone"))

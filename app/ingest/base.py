@@ -235,15 +235,20 @@ async def serve(websocket: WebSocket, connector: Connector) -> None:
         )
     finally:
         try:
-            await connector.finish()
-        except Exception as e:
-            log.error(
-                "ingest finish failed",
-                extra={"connector": connector.name, "error": type(e).__name__},
-            )
-        if websocket.client_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(Exception):
-                await websocket.close(code=code, reason=reason[:120])
-        if connector.session is not None:
-            # Close first, then detach: ending a call waits for its last finals.
-            connector.session.detach(clean=connector.done)
+            try:
+                await connector.finish()
+            except Exception as e:
+                log.error(
+                    "ingest finish failed",
+                    extra={"connector": connector.name, "error": type(e).__name__},
+                )
+            if websocket.client_state == WebSocketState.CONNECTED:
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=code, reason=reason[:120])
+        finally:
+            # Close first, then detach: ending a call waits for its last finals. In a
+            # finally of its own: a handler cancelled while draining (a client gone,
+            # the server stopping) must still give its connection back, or the call
+            # counts it forever and never ends.
+            if connector.session is not None:
+                connector.session.detach(clean=connector.done)
