@@ -120,16 +120,45 @@ class HandoffParts:
         return self.owner and self.time
 
 
-def handoff_parts(h: Handoff, a: Analysed) -> HandoffParts:
-    """Which parts of a complete handoff the agent's turn gives."""
+# A sentence reading the record back ("the referral is dated the 4th", "it went out on
+# the 2nd"): its date is when something happened, not when the handoff will.
+_RECORD_PAST = re.compile(
+    r"\b(?:dated|sent|went|came|submitted|received|faxed|was|were|ago|yesterday"
+    r"|last|got|placed|signed|filed|requested|ordered|opened|from (?:the )?(?:\d|monday"
+    r"|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
+    r"|may|june|july|august|september|october|november|december|this morning))\b"
+)
+
+
+def handoff_parts(h: Handoff, a: Analysed, since: int = 0) -> HandoffParts:
+    """Which parts of a complete handoff the agent's turn gives. Its time counts from
+    ``since`` (the handoff's sentence) on, or before it in a sentence that is not
+    reading a past event off the record."""
     p = a.present
     owner = bool(
         (h.owner is not None and h.owner.search(a.unpleasant, present=p))
         or (h.owner_cased is not None and h.owner_cased.search(a.original))
     )
-    time = h.time is not None and h.time.search(a.unpleasant, present=p) is not None
+    time = _handoff_time(h, a, since)
     part = h.patient_part is not None and h.patient_part.search(a.unpleasant, present=p) is not None
     return HandoffParts(owner=owner, time=time, patient_part=part)
+
+
+def _handoff_time(h: Handoff, a: Analysed, since: int) -> bool:
+    if h.time is None:
+        return False
+    text, p = a.unpleasant, a.present
+    if h.time.search(text, since, present=p) is not None:
+        return True
+    for sp in a.sentences:
+        if sp.start >= since:
+            break
+        if (
+            h.time.search(text, sp.start, sp.end, p) is not None
+            and _RECORD_PAST.search(text, sp.start, sp.end) is None
+        ):
+            return True
+    return False
 
 
 def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
@@ -148,7 +177,8 @@ def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
         for m in rx.finditer(a.unpleasant, a.present):
             if is_negated(a, m.start(), playbook.negators):
                 continue
-            if handoff_parts(h, a).complete or _dated_named(h, a, m):
+            since = a.sentence_of(m.start()).start
+            if handoff_parts(h, a, since).complete or _dated_named(h, a, m):
                 return None
             return Match(
                 kind="close_the_loop",
@@ -175,7 +205,7 @@ def _dated_named(h: Handoff, a: Analysed, m: re.Match[str]) -> bool:
     start = span.start
     if _PRONOUN.match(m.group(0)):
         before = [sp for sp in a.sentences if sp.end <= span.start]
-        if before:
+        if before and _RECORD_PAST.search(a.unpleasant, before[-1].start, before[-1].end) is None:
             start = before[-1].start
     return h.time.search(a.unpleasant, start, len(a.unpleasant), a.present) is not None
 

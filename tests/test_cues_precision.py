@@ -67,6 +67,15 @@ From train_bs..bv: "I've been googling it and I honestly can't breathe", a leafl
 warning read with fillers, a double dose poison control already cleared, "breathing
 normal, snoring", "the doctor has to look at them", "not up for going", a tracking
 number emailed, "way less scary", "which is dumb" are no cards.
+From train_bw..bz: fear taken back ("just kidding"), eager ("anxious to get this
+wrapped up"), an intensifier ("scary quick"), a dread lifted ("perfect, I was dreading
+that"), overwhelm laughed off ("ha"), the caller's own "I said I'd think it over", advice
+to call one's doctor, a recital as the reason, a bill put off to January, "so I don't
+need the scan" after good news, a date moved early, "can't go without", a rule known
+("I know you can't ... I'm not asking for that"), the wrong records received (the
+office's error, not mishearing), "kind of rude" are no cards; "it's Thursday" after a
+promised call, a transfer that hung up, "can't really catch my breath", "sick to death
+of this", "cruel" raise; a date read off the record before a handoff is not its when.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -230,6 +239,34 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "Every envelope I'm scared to open."),
     ("validate_first", "caller", "I'm sweaty, which is dumb 'cause it's twenty degrees."),
     ("real_timeline", "agent", "At your CVS within two hours. They'll text you when it's ready."),
+    ("orient", "caller", "Honestly I'm freaking out, just kidding, I need a copy of the bill."),
+    ("orient", "caller", "I'm anxious to get this wrapped up before my deductible resets."),
+    ("orient", "caller", "Wow, that was scary quick, thank you."),
+    ("orient", "caller", "Oh perfect, I was dreading that part."),
+    ("offer_choice", "caller", "Between the move and the new job it's all too much, ha."),
+    ("own_it", "caller", "I said I'd think it over and now I'm calling, nothing urgent."),
+    ("own_it", "caller", "The pharmacist said I should call my doctor, and I already took one."),
+    (
+        "subtext_fear",
+        "caller",
+        "Her dance recital is that morning, can I move the mammogram?",
+    ),
+    ("subtext_fear", "caller", "The colonoscopy bill, I'd rather not pay it all in January."),
+    ("subtext_fear", "caller", "Oh great. So I don't need the follow-up scan then."),
+    ("subtext_cost", "caller", "Can I take my infusion a few days early instead?"),
+    (
+        "subtext_cost",
+        "caller",
+        "It's insulin my son can't go without, and it cost three hundred.",
+    ),
+    ("reflect_back", "caller", "I know you can't refill it early, I'm not asking for that."),
+    (
+        "reflect_back",
+        "caller",
+        "I got office notes, not scans. That's not what I asked for.",
+    ),
+    ("validate_first", "caller", "The tech was kind of rude about it, but whatever."),
+    ("close_the_loop", "agent", "Tomorrow at noon. I'll send it to the nurse and she'll call you."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -334,6 +371,24 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I've opened a dispute for you, it's ticket 88-2031."),
     ("urgent_risk", "caller", "I can't breathe, my chest is tight."),
     ("orient", "caller", "This is so scary, is it cancer?"),
+    ("orient", "caller", "I'm anxious to hear if it's cancer."),
+    ("offer_choice", "caller", "Between the move and the new job it's all too much."),
+    ("own_it", "caller", "They said the nurse would call me back Monday. It's Thursday."),
+    ("own_it", "caller", "I've been transferred to pharmacy benefits twice and it hung up on me."),
+    (
+        "subtext_fear",
+        "caller",
+        "Can I move the mammogram to the spring? I'd rather not think.",
+    ),
+    ("reflect_back", "caller", "No, that's not what I asked. I need the MRI images."),
+    ("urgent_risk", "caller", "I can't really catch my breath right now."),
+    ("validate_first", "caller", "I am sick to death of this, fourth call about one claim."),
+    ("validate_first", "caller", "Nobody called me about the result, that's cruel."),
+    (
+        "close_the_loop",
+        "agent",
+        "The referral is dated the 4th. I'll send it to our auth team and they'll reach out.",
+    ),
 ]
 
 
