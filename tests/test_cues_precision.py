@@ -76,6 +76,13 @@ need the scan" after good news, a date moved early, "can't go without", a rule k
 office's error, not mishearing), "kind of rude" are no cards; "it's Thursday" after a
 promised call, a transfer that hung up, "can't really catch my breath", "sick to death
 of this", "cruel" raise; a date read off the record before a handoff is not its when.
+From train_ca..cf: worry about a flight, the snow, new people, a past-due notice; a
+worry lifted ("oh good, I was worried I'd ..."); the clinician's own timing ("said come
+back in the spring", "didn't need to see me till spring"); a board meeting; a PA's
+condition met; time off work; "a few days after that" a date; "but if you bring the
+ticket" are no cards; "depends on their caseload", "they'll do their best", "I'll pop
+you over", a ticket with no date, a full mailbox, "the system won't let me fill it",
+"could we hold off?", "don't need to drive in for the results" raise.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -267,6 +274,30 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     ("validate_first", "caller", "The tech was kind of rude about it, but whatever."),
     ("close_the_loop", "agent", "Tomorrow at noon. I'll send it to the nurse and she'll call you."),
+    ("orient", "caller", "I'm so nervous about the flight, it's eleven hours."),
+    ("orient", "caller", "I'm worried about driving in on the highway with all this snow."),
+    ("orient", "caller", "She gets anxious with new people, can we keep the same doctor?"),
+    ("orient", "caller", "Oh good, I was worried I'd have to start over."),
+    ("orient", "caller", "Well, I don't know what to do with all this free time now."),
+    ("subtext_fear", "caller", "Dr. Amadi said come back in the spring, so I'd like to book that."),
+    ("subtext_fear", "caller", "She said she didn't need to see me till spring, can we push it?"),
+    (
+        "subtext_fear",
+        "caller",
+        "Our quarterly board meeting is that morning, can we move the scan?",
+    ),
+    ("subtext_fear", "caller", "The PA said only keep the recheck if it still hurts. Cancel it."),
+    ("subtext_cost", "caller", "Do I need to take the whole morning off for the therapy?"),
+    (
+        "real_timeline",
+        "agent",
+        "It's done by December 11th, the letter comes a few days after that.",
+    ),
+    (
+        "explain_the_no",
+        "agent",
+        "I can't do anything about the rates, but if you bring the ticket we stamp it.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -389,6 +420,15 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "agent",
         "The referral is dated the 4th. I'll send it to our auth team and they'll reach out.",
     ),
+    ("orient", "caller", "I'm so nervous about the biopsy, what if it's cancer?"),
+    ("subtext_fear", "caller", "Could we, maybe, hold off on the surgery? He's only six."),
+    ("subtext_fear", "caller", "I really don't need to drive in for the biopsy results, right?"),
+    ("real_timeline", "agent", "It just depends on their caseload."),
+    ("real_timeline", "agent", "They'll do their best."),
+    ("close_the_loop", "agent", "I'll pop you over to records real quick, hang on."),
+    ("close_the_loop", "agent", "I've created a dispute ticket for you. You're all set."),
+    ("own_it", "caller", "I called your records line yesterday and the mailbox was full."),
+    ("explain_the_no", "agent", "It's too early, the system won't let me fill it."),
 ]
 
 
