@@ -83,6 +83,13 @@ condition met; time off work; "a few days after that" a date; "but if you bring 
 ticket" are no cards; "depends on their caseload", "they'll do their best", "I'll pop
 you over", a ticket with no date, a full mailbox, "the system won't let me fill it",
 "could we hold off?", "don't need to drive in for the results" raise.
+From train_cg..cl: disbelief at good news ("shut up, no way", "that's insane, I was
+braced for two grand"), self-mockery ("I'm ridiculous", "like an idiot"), "I don't care
+who", a child's fear of the dentist, a leaflet's "scary paragraph", a hypothetical
+panic, a faint told "from when I passed out", a visit moved the second time, "ask them
+to transfer it", a germ the antibiotic doesn't cover, a question about a no, a no said
+back, "supposed to skip insulin?", someone else's excuse, a form to sign, paperwork
+that moves with the visit are no cards.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -298,6 +305,37 @@ QUIET: list[tuple[str, str, str]] = [
         "agent",
         "I can't do anything about the rates, but if you bring the ticket we stamp it.",
     ),
+    ("abuse", "caller", "Shut up. No way. Are you serious? That's amazing."),
+    ("validate_first", "caller", "Shut up. No way. Are you serious? That's amazing."),
+    (
+        "validate_first",
+        "caller",
+        "A hundred and forty-five? That's insane. I was braced for two grand.",
+    ),
+    ("validate_first", "caller", "I'm ridiculous, I wrote it down and forgot anyway."),
+    ("validate_first", "caller", "I was dancing at the wedding like an idiot."),
+    (
+        "validate_first",
+        "caller",
+        "Resend it. I don't care who, I just want somebody to look at it.",
+    ),
+    ("orient", "caller", "Heads up, Lucas is kind of scared of the dentist."),
+    ("orient", "caller", "The leaflet has this scary paragraph about side effects."),
+    ("orient", "caller", "My wife would have called you in a panic."),
+    ("urgent_risk", "caller", "They want the paperwork from when I passed out at a wedding."),
+    ("own_it", "caller", "This would be the second time we've moved it."),
+    ("close_the_loop", "agent", "You'd want to call them and ask them to transfer it to Rite Aid."),
+    (
+        "explain_the_no",
+        "agent",
+        "The culture shows the bug isn't covered by the antibiotic you got.",
+    ),
+    ("explain_the_no", "agent", "Did they say why the crown's not covered?"),
+    ("explain_the_no", "agent", "Let me say it back. Your plan doesn't cover that pharmacy now?"),
+    ("subtext_cost", "caller", "So I'm just supposed to skip insulin? I can't just skip it."),
+    ("offer_choice", "caller", "She says there's too much going on, but honestly there isn't."),
+    ("subtext_fear", "caller", "Can the doctor just sign the form, or does he have to come in?"),
+    ("subtext_fear", "caller", "The auth for my scan, does that move with it?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -429,6 +467,11 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I've created a dispute ticket for you. You're all set."),
     ("own_it", "caller", "I called your records line yesterday and the mailbox was full."),
     ("explain_the_no", "agent", "It's too early, the system won't let me fill it."),
+    ("abuse", "caller", "Shut up, you useless idiot."),
+    ("validate_first", "caller", "Four hundred dollars? That's insane, nobody told me."),
+    ("orient", "caller", "I'm scared of needles and I have a biopsy Monday."),
+    ("urgent_risk", "caller", "I passed out twenty minutes ago and my chest hurts."),
+    ("explain_the_no", "agent", "Your plan doesn't cover the stockings."),
 ]
 
 
