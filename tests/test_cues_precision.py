@@ -90,6 +90,14 @@ panic, a faint told "from when I passed out", a visit moved the second time, "as
 to transfer it", a germ the antibiotic doesn't cover, a question about a no, a no said
 back, "supposed to skip insulin?", someone else's excuse, a form to sign, paperwork
 that moves with the visit are no cards.
+From train_cm..cp: children eating "all the yellow" Jell-O, a dose before a scope
+("take it or skip it?"), asking whether a visit must move, a dread lifted, a frequency
+("every month or so"), the doctor's own splitting are no cards; a headache "like nothing
+I've ever had" with a clumsy hand, an inhaler that does nothing and a few words a
+breath, "hung up on three times", "said it's not them", "our driver will contact
+you", "our team will take care of it" ("take care of" is not the farewell "take care"),
+"fairly quickly", "who decided it was a good idea", "oh my God, what do I do?", "make
+the pills last" raise.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -336,6 +344,16 @@ QUIET: list[tuple[str, str, str]] = [
     ("offer_choice", "caller", "She says there's too much going on, but honestly there isn't."),
     ("subtext_fear", "caller", "Can the doctor just sign the form, or does he have to come in?"),
     ("subtext_fear", "caller", "The auth for my scan, does that move with it?"),
+    ("urgent_risk", "caller", "Is green fine? My kids ate all the yellow."),
+    ("subtext_fear", "caller", "I'm on levothyroxine. Do I take it or skip it before the scope?"),
+    ("subtext_fear", "caller", "That's the middle of my period. Do I have to move the colposcopy?"),
+    ("orient", "caller", "Oh good, the form was the thing I was dreading."),
+    ("real_timeline", "agent", "Those cushions usually get swapped every month or so."),
+    (
+        "subtext_cost",
+        "caller",
+        "The doctor said something about splitting the pills, is that right?",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -472,6 +490,24 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "I'm scared of needles and I have a biopsy Monday."),
     ("urgent_risk", "caller", "I passed out twenty minutes ago and my chest hurts."),
     ("explain_the_no", "agent", "Your plan doesn't cover the stockings."),
+    ("urgent_risk", "caller", "A headache like nothing I've ever had, and my left hand's clumsy."),
+    (
+        "urgent_risk",
+        "caller",
+        "My inhaler is barely doing anything and I can only say a few words.",
+    ),
+    ("own_it", "caller", "I've been hung up on three times today."),
+    ("own_it", "caller", "She sent me to pharmacy, and pharmacy said it's not them."),
+    ("close_the_loop", "agent", "Our driver will contact you to set up the pickup."),
+    ("close_the_loop", "agent", "Our pharmacy team will take care of it."),
+    ("real_timeline", "agent", "They usually get to them fairly quickly."),
+    ("validate_first", "caller", "Who decided it was a good idea to put my result in an app?"),
+    ("orient", "caller", "Oh my God. What do I do?"),
+    (
+        "subtext_cost",
+        "caller",
+        "I guess I'll have to make the pills last, I could cut them in half.",
+    ),
 ]
 
 
