@@ -98,6 +98,10 @@ breath, "hung up on three times", "said it's not them", "our driver will contact
 you", "our team will take care of it" ("take care of" is not the farewell "take care"),
 "fairly quickly", "who decided it was a good idea", "oh my God, what do I do?", "make
 the pills last" raise.
+From train_cq..ct: "come back and bite me", poison ivy, lice "second time this year",
+running back and forth to the bathroom, a side effect's "should I stop it?", a payment
+split across visits, how long a symptom lasts, a dread lifted, nerves taken back, "not
+worried or anything", a statement in the mail are no cards.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -354,6 +358,21 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "The doctor said something about splitting the pills, is that right?",
     ),
+    ("abuse", "caller", "I don't want the bill to come back and bite me later."),
+    ("urgent_risk", "caller", "My boots are in the car, so it could be re-poisoning me? The ivy?"),
+    ("own_it", "caller", "The school called, he has lice. Again. Second time this year."),
+    ("own_it", "caller", "Just the burning and the running back and forth. Started yesterday."),
+    ("subtext_cost", "caller", "He's on amoxicillin and now he's got the runs. Should I stop it?"),
+    ("subtext_cost", "caller", "Can I split it between the two visits, the prep and the crown?"),
+    ("subtext_exhausted", "caller", "He loves yogurt. How long does this last?"),
+    ("orient", "caller", "I've been dreading opening the mail and now I don't have to."),
+    ("orient", "caller", "That's the thing I was nervous about. Well, not nervous, just curious."),
+    ("orient", "caller", "I'm not worried or anything, the portal says zero. Is that a mistake?"),
+    (
+        "close_the_loop",
+        "agent",
+        "It takes two to three weeks, then you'll get a statement that says zero.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -508,6 +527,10 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "caller",
         "I guess I'll have to make the pills last, I could cut them in half.",
     ),
+    ("own_it", "caller", "This is the second time this month I've called about it."),
+    ("subtext_cost", "caller", "It's so expensive. Should I stop it?"),
+    ("subtext_exhausted", "caller", "How many more of these treatments are there?"),
+    ("orient", "caller", "I've been dreading the biopsy all week."),
 ]
 
 
