@@ -102,6 +102,10 @@ From train_cq..ct: "come back and bite me", poison ivy, lice "second time this y
 running back and forth to the bathroom, a side effect's "should I stop it?", a payment
 split across visits, how long a symptom lasts, a dread lifted, nerves taken back, "not
 worried or anything", a statement in the mail are no cards.
+From train_cu..cw: an ambulance bill for an old collapse, a cast saw that will "cut
+his arm off", the fear of going under, the office cancelling a third time, "can't take
+that chance", "nobody's been rude" are no cards; "unfortunately we cant" (no
+apostrophe) is a no.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -373,6 +377,20 @@ QUIET: list[tuple[str, str, str]] = [
         "agent",
         "It takes two to three weeks, then you'll get a statement that says zero.",
     ),
+    ("urgent_risk", "caller", "I got a bill for an ambulance ride. My wife collapsed in July."),
+    ("urgent_risk", "caller", "Does the saw hurt? He's convinced it's gonna cut his arm off."),
+    (
+        "urgent_risk",
+        "caller",
+        "He went under years ago, and I keep thinking, what if I don't wake up?",
+    ),
+    ("own_it", "caller", "This is the third time you've cancelled my daughter's appointment."),
+    (
+        "explain_the_no",
+        "agent",
+        "Those are heart attack signs and I can't take that chance with you.",
+    ),
+    ("validate_first", "caller", "Nobody's been rude, it's just, I keep starting from zero."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -531,6 +549,13 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("subtext_cost", "caller", "It's so expensive. Should I stop it?"),
     ("subtext_exhausted", "caller", "How many more of these treatments are there?"),
     ("orient", "caller", "I've been dreading the biopsy all week."),
+    ("urgent_risk", "caller", "She collapsed at the store and she's not answering me."),
+    ("urgent_risk", "caller", "Some days I think it'd be easier if I didn't wake up."),
+    (
+        "explain_the_no",
+        "agent",
+        "unfortunately we cant schedule any more visits unless theyre covered",
+    ),
 ]
 
 
