@@ -106,6 +106,10 @@ From train_cu..cw: an ambulance bill for an old collapse, a cast saw that will "
 his arm off", the fear of going under, the office cancelling a third time, "can't take
 that chance", "nobody's been rude" are no cards; "unfortunately we cant" (no
 apostrophe) is a no.
+From train_cx..da: anger that is over, at a dog or the snow, or a sister's; a fear
+settled by what the doctor did; a nervous flyer, work deadlines; "not, like, freaking
+out"; a limit with a way on; a prescription transferred; a move out of state;
+"anything the week after"; an offer to move a visit are no cards.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -391,6 +395,24 @@ QUIET: list[tuple[str, str, str]] = [
         "Those are heart attack signs and I can't take that chance with you.",
     ),
     ("validate_first", "caller", "Nobody's been rude, it's just, I keep starting from zero."),
+    ("validate_first", "caller", "I was pretty frustrated, but somebody fixed it, it's fine now."),
+    ("validate_first", "caller", "I'm so mad at that dog, he chewed the inhaler right through."),
+    ("validate_first", "caller", "My car is a snowbank. I'm so annoyed, I was ready to go."),
+    ("validate_first", "caller", "My sister was so frustrated with her old practice."),
+    ("orient", "caller", "Mom was scared before the echo, and he sat with her and explained it."),
+    ("orient", "caller", "I'm a nervous flyer, the pills are the easy part."),
+    ("orient", "caller", "It's quarter close and I'm stressed out of my mind with deadlines."),
+    ("orient", "caller", "I'm not, like, freaking out, I just wanted to ask about his cough."),
+    ("explain_the_no", "agent", "I can't help with the turbulence, but the refill's handled."),
+    ("explain_the_no", "agent", "No, we won't do that to you. I'll call when it's back."),
+    ("close_the_loop", "agent", "Yep, we can transfer it. What's your name and birthday?"),
+    (
+        "subtext_fear",
+        "caller",
+        "I'm moving to Arizona, job transfer, so I need to cancel my follow-ups.",
+    ),
+    ("subtext_fear", "caller", "I need to move my follow-up. Anything the week after works."),
+    ("real_timeline", "agent", "Want to move it to when someone can bring you?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -556,6 +578,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "agent",
         "unfortunately we cant schedule any more visits unless theyre covered",
     ),
+    ("validate_first", "caller", "I'm so frustrated, nobody ever calls me back."),
+    ("orient", "caller", "I'm stressed out of my mind about the biopsy."),
 ]
 
 
