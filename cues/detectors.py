@@ -99,11 +99,22 @@ def match_triggers(
     playbook: Playbook,
     kind: str,
     earlier: Sequence[Analysed] = (),
+    bits: int | None = None,
 ) -> Match | None:
-    for trigger in triggers:
-        found = match_trigger(trigger, a, playbook, kind, earlier)
+    """The first of ``triggers`` to match. ``bits``: which of them may match (bit ``i``
+    for ``triggers[i]``, from :class:`cues.playbook.TriggerGates`); None: try all."""
+    if bits is None:
+        for trigger in triggers:
+            found = match_trigger(trigger, a, playbook, kind, earlier)
+            if found is not None:
+                return found
+        return None
+    while bits:
+        low = bits & -bits  # lowest set bit first: trigger order decides
+        found = match_trigger(triggers[low.bit_length() - 1], a, playbook, kind, earlier)
         if found is not None:
             return found
+        bits ^= low
     return None
 
 
@@ -211,19 +222,30 @@ def _dated_named(h: Handoff, a: Analysed, m: re.Match[str]) -> bool:
 
 
 def detect(
-    spec: KindSpec, a: Analysed, playbook: Playbook, earlier: Sequence[Analysed] = ()
+    spec: KindSpec,
+    a: Analysed,
+    playbook: Playbook,
+    earlier: Sequence[Analysed] = (),
+    candidates: int | None = None,
 ) -> Match | None:
     """The evidence for ``spec.kind`` in this utterance, if any (speaker checked by caller).
 
     ``earlier``: the same speaker's previous utterances in the call (see
-    :func:`match_trigger`)."""
+    :func:`match_trigger`). ``candidates``: the playbook's triggers that may match this
+    utterance (``playbook.gates.candidates(a.present)``, once per utterance); None:
+    every trigger is tried."""
     if spec.handoff is not None:
         found = detect_handoff(spec.handoff, a, playbook)
         if found is not None and not vetoed(spec, a, found.start):
             return found
     if not spec.triggers:
         return None
-    found = match_triggers(spec.triggers, a, playbook, spec.kind, earlier)
+    bits = None
+    if candidates is not None and playbook.gates is not None:
+        bits = playbook.gates.bits(candidates, spec.kind)
+        if not bits:
+            return None
+    found = match_triggers(spec.triggers, a, playbook, spec.kind, earlier, bits)
     if found is None:
         return None
     if vetoed(spec, a, found.start):

@@ -168,8 +168,10 @@ class CueEngine:
             a = analyse(utt.text, self._pb.pleasantries, self._pb.doses, self._pb)
             found: dict[str, tuple[KindSpec, Match]] = {}
             earlier = self._earlier[utt.speaker]
+            gates = self._pb.gates
+            candidates = gates.candidates(a.present) if gates is not None else None
             for spec in self._by_speaker[utt.speaker]:
-                hit = detect(spec, a, self._pb, earlier)
+                hit = detect(spec, a, self._pb, earlier, candidates)
                 if hit is not None:
                     found[spec.kind] = (spec, hit)
             if self._learned is not None:

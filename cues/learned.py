@@ -126,6 +126,9 @@ _NEGATORS = frozenset(
 #: "don't know"/"not sure" negate the knowing, not what follows
 _NOT_SCOPE = frozenset({"know", "sure", "remember", "understand", "think", "only", "just"})
 _PREFIX = 5
+#: tokens whose feature rows a model keeps (call talk has a few thousand words; the
+#: bound keeps a stream of garbage from growing the table without end)
+_TOKEN_CACHE = 50_000
 _MAX_CLUSTERS = 4096
 _CLUSTER = tuple(f"c:{i}" for i in range(_MAX_CLUSTERS))
 _NCLUSTER = tuple(f"m:{i}" for i in range(_MAX_CLUSTERS))
@@ -220,6 +223,10 @@ class LearnedModel:
     veto_relative: bool = False
     _col: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _dense_kinds: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: token -> (rows of its own features, rows of its negated features): see ``_rows``
+    _token_rows: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         k = len(self.kinds)
@@ -270,10 +277,67 @@ class LearnedModel:
         get = self.vocab.get
         return [i for i in map(get, feats) if i is not None]
 
+    def _rows(self, toks: list[str]) -> list[int]:
+        """``self.rows(_features(toks, self.clusters))``, in the same order (so the sum
+        is the same to the last bit), without building the strings of the features
+        that belong to one token: a token's own rows (``w:``, ``c:``, ``p:``) and its
+        negated rows (``n:``, ``m:``) are looked up once and kept. Only the bigrams and
+        trigrams are looked up each time. Must stay in step with :func:`_features`."""
+        cache = self._token_rows
+        get = self.vocab.get
+        out: list[int] = []
+        prev = prev2 = ""
+        negated = False
+        for tok in toks:
+            if tok in _SCOPE_END:
+                negated = False
+                prev2 = ""
+                if tok == "but":
+                    i = get("w:but")
+                    if i is not None:
+                        out.append(i)
+                    prev = tok
+                else:
+                    prev = ""
+                continue
+            own = cache.get(tok)
+            if own is None:
+                own = self._rows_of_token(tok)
+                if len(cache) < _TOKEN_CACHE:
+                    cache[tok] = own
+            out.extend(own[0])
+            if prev:
+                i = get("b:" + prev + " " + tok)
+                if i is not None:
+                    out.append(i)
+                if prev2:
+                    i = get("t:" + prev2 + " " + prev + " " + tok)
+                    if i is not None:
+                        out.append(i)
+            if negated:
+                if tok in _NOT_SCOPE:
+                    negated = False
+                else:
+                    out.extend(own[1])
+            if tok in _NEGATORS or tok.endswith("n't"):
+                negated = True
+            prev2, prev = prev, tok
+        return out
+
+    def _rows_of_token(self, tok: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        c = self.clusters.get(tok) if self.clusters is not None else None
+        own = ["w:" + tok]
+        if c is not None:
+            own.append(_CLUSTER[c])
+        if len(tok) > _PREFIX + 1:
+            own.append("p:" + tok[:_PREFIX])
+        neg = ["n:" + tok] if c is None else ["n:" + tok, _NCLUSTER[c]]
+        return tuple(self.rows(own)), tuple(self.rows(neg))
+
     def scores(self, text: str) -> np.ndarray:
         """Log-odds of every kind for one lower-cased utterance."""
         toks = tokens(text)
-        rows = self.rows(_features(toks, self.clusters))
+        rows = self._rows(toks)
         out: np.ndarray = (
             self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
         )

@@ -41,6 +41,25 @@ def test_features_knowing_is_not_negated_content() -> None:
 # --- artifact -------------------------------------------------------------------------
 
 
+def test_cached_token_rows_are_the_features_rows_in_order() -> None:
+    """Scoring looks a token's own features up once and keeps them; the rows (and so
+    the float sums) must be exactly those of :func:`features`, in the same order."""
+    from cues.learned import tokens
+
+    model = default_model()
+    assert model is not None
+    texts = (
+        "I don't know, but I'm not scared, just not sure about the biopsy",
+        "no. never. but fine, nobody called, im not worried, dont worry",
+        "can't breathe , can't sleep ; not again but still",
+        "",
+        "but but but",
+    )
+    for text in texts * 2:  # the second pass reads from the cache
+        want = model.rows(features(text, model.clusters))
+        assert model._rows(tokens(text)) == want, text
+
+
 def test_committed_artifact_loads_small_and_consistent() -> None:
     assert ARTIFACT.is_file()
     assert ARTIFACT.stat().st_size < 5 * 1024 * 1024  # word table included

@@ -178,3 +178,34 @@ def test_an_edited_trigger_changes_what_is_raised() -> None:
     engine = CueEngine("x", pb)
     engine.feed(Utterance("x", "caller", 0, "I've got the jitters about Monday.", 0.0, 1.0, True))
     assert [c.kind for c in engine.cues] == ["orient"]
+
+
+def test_trigger_gates_keep_every_trigger_that_may_match() -> None:
+    """The gates' candidates are exactly the triggers whose gate literals meet the
+    utterance (or that have none): skipping the others changes nothing raised."""
+    from cues.detectors import match_trigger
+    from cues.text import analyse
+
+    pb = default_playbook()
+    assert pb.gates is not None
+    sentences = (
+        "I'm scared it's cancer, honestly, and nobody has called me back.",
+        "Can you just move it to next month? I can't afford the copay.",
+        "Someone will get back to you soon about the referral.",
+        "No chest pain or anything, see you soon.",
+        "",
+    )
+    for text in sentences:
+        a = analyse(text, pb.pleasantries, pb.doses, pb)
+        cand = pb.gates.candidates(a.present)
+        assert cand is not None
+        for kind, spec in pb.kinds.items():
+            bits = pb.gates.bits(cand, kind)
+            for i, trigger in enumerate(spec.triggers):
+                may = trigger.gate_union is None or not trigger.gate_union.isdisjoint(
+                    a.present or ()
+                )
+                assert bool(bits >> i & 1) == may, (text, kind, trigger.name)
+                if not may:
+                    assert match_trigger(trigger, a, pb, kind) is None
+    assert pb.gates.candidates(None) is None
