@@ -413,6 +413,41 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     ("subtext_fear", "caller", "I need to move my follow-up. Anything the week after works."),
     ("real_timeline", "agent", "Want to move it to when someone can bring you?"),
+    # session 9, train_db..de: fumbling a task, an ordinary drive, a dread lifted, a wait put
+    # on them, a dental numbness, skipping forced by a pharmacy, immunity asked about
+    ("orient", "caller", "I'm terrified I'll press the wrong key and delete the whole form."),
+    ("orient", "caller", "I was more nervous about that drive than the test itself."),
+    ("orient", "caller", "The parking garage was what I was dreading most, so that helps a lot."),
+    ("orient", "caller", "Oh thank you, dear, I was losing sleep over that form."),
+    ("orient", "caller", "I'm a bit scared they'll turn us away at the desk without the card."),
+    ("own_it", "caller", "My son keeps sending me links about Medicare plans, it's a lot."),
+    ("validate_first", "caller", "My dad thinks the whole app is a scam, but he'll come around."),
+    ("subtext_fear", "caller", "Does he just wait another three months for the specialist, then?"),
+    (
+        "subtext_fear",
+        "caller",
+        "I was worried I'd lose the slot and have to wait another couple of months.",
+    ),
+    ("offer_choice", "caller", "Is this the visit where I'm numb all afternoon? I have a meeting."),
+    (
+        "subtext_cost",
+        "caller",
+        "Their system crashed, so now she has to skip days on the medication and start over.",
+    ),
+    ("subtext_cost", "caller", "She already had the measles as a baby, so does she need the shot?"),
+    (
+        "close_the_loop",
+        "agent",
+        "I'm connecting you to our on-call nurse right now, she'll stay on the line with you. "
+        "Please hold while I transfer you.",
+    ),
+    (
+        "explain_the_no",
+        "agent",
+        "Let me make sure I understand it: the referral names the wrong hip, so radiology "
+        "can't book you. Is that right?",
+    ),
+    ("explain_the_no", "agent", "I can't approve it myself, but I'm sending it to Dr. Lowe now."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -580,6 +615,19 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ),
     ("validate_first", "caller", "I'm so frustrated, nobody ever calls me back."),
     ("orient", "caller", "I'm stressed out of my mind about the biopsy."),
+    # session 9, train_db..de
+    ("orient", "caller", "I'm scared to death about what the scan will show."),
+    ("explain_the_no", "agent", "um your plan says hearing aids arent covered"),
+    (
+        "explain_the_no",
+        "agent",
+        "Your insurance says they're not going to cover the rental after this month.",
+    ),
+    ("subtext_fear", "caller", "Could we just wait another few months on the colonoscopy?"),
+    ("subtext_cost", "caller", "I've been skipping days on the pills so they last till payday."),
+    ("validate_first", "caller", "This whole billing system is a scam."),
+    ("close_the_loop", "agent", "I'll transfer you to billing and they'll get back to you."),
+    ("offer_choice", "caller", "I'm numb. I don't even know what to do first."),
 ]
 
 
