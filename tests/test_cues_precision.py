@@ -448,6 +448,42 @@ QUIET: list[tuple[str, str, str]] = [
         "can't book you. Is that right?",
     ),
     ("explain_the_no", "agent", "I can't approve it myself, but I'm sending it to Dr. Lowe now."),
+    # session 9, train_df..dj: how long a cold lingers, an instruction read out, someone
+    # else's worry, a fear settled, a car that died, a fear of cancer is not the news
+    (
+        "real_timeline",
+        "agent",
+        "That's usually what happens after a few days, but finish the whole course.",
+    ),
+    ("real_timeline", "agent", "A cough for a week or two after a cold is really common."),
+    (
+        "subtext_cost",
+        "caller",
+        "The letter says take it every other day, and the bottle says daily. Which one?",
+    ),
+    ("orient", "caller", "Oh good. My husband was the one worried about it, not me."),
+    (
+        "orient",
+        "caller",
+        "I was a little nervous going in, but if she says it's harmless, I'm good.",
+    ),
+    ("orient", "caller", "My arm's gone tingly, I keep shaking it out."),
+    ("orient", "caller", "I keep thinking I'm going to mess something up with these forms."),
+    ("orient", "caller", "Now I'm worried I locked my HSA card by trying twice."),
+    ("validate_first", "caller", "Oh, it resets in January. Annoying, but fair enough."),
+    ("abuse", "caller", "You're lying there in agony and they send you a bill for it."),
+    ("own_it", "caller", "And nothing changes with my coverage if I move it, right?"),
+    ("own_it", "caller", "It's my third go-round with the colonoscopy, so I know the prep."),
+    (
+        "subtext_fear",
+        "caller",
+        "The daycare is closed Friday, so I either bring my toddler or I move it.",
+    ),
+    (
+        "urgent_risk",
+        "caller",
+        "Her lip swelled up after the eggs. She's fine now, it was a month ago.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -628,6 +664,13 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "This whole billing system is a scam."),
     ("close_the_loop", "agent", "I'll transfer you to billing and they'll get back to you."),
     ("offer_choice", "caller", "I'm numb. I don't even know what to do first."),
+    # session 9, train_df..dj
+    ("real_timeline", "agent", "The results should be back in a week or two."),
+    ("orient", "caller", "I keep shaking, I'm so scared about what they found."),
+    ("orient", "caller", "My husband's worried, and honestly I'm terrified too."),
+    ("abuse", "caller", "You're lying to me, you useless people."),
+    ("own_it", "caller", "I've called four times and nothing changes."),
+    ("urgent_risk", "caller", "Her lip is swelling up right now after she ate eggs."),
 ]
 
 
