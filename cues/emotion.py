@@ -271,7 +271,9 @@ def emotion_hits(
     if not hits or denied(text):
         return
     for emotion in hits:
-        if emotion == "anger" and at_agent(text):
+        if emotion == "anger" and (at_agent(text) or _loss_told(text, pb)):
+            # a loss told ("since he passed, I get these letters") reads as anger to the
+            # reader's features; it is grief, and the anger card would be the wrong move
             continue
         kind = KIND_OF[emotion]
         spec = pb.kinds[kind]
@@ -287,6 +289,17 @@ def emotion_hits(
             Match(kind=kind, trigger=f"emotion:{emotion}", start=start, end=end,
                   quote=a.quote(start, end)),
         )  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _loss_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile(r"\b(?:" + "|".join(words) + r")\b") if words else None
+
+
+def _loss_told(text: str, pb: Playbook) -> bool:
+    """The playbook's ``loss_told`` lexicon (a death or a loss told) is in ``text``."""
+    rx = _loss_pattern(tuple(pb.lexicons.get("loss_told", ())))
+    return rx is not None and rx.search(text) is not None
 
 
 def _look_alike(spec: KindSpec, a: Analysed, start: int) -> bool:

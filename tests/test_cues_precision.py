@@ -484,6 +484,65 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "Her lip swelled up after the eggs. She's fine now, it was a month ago.",
     ),
+    # session 9, train_dk..dn: a time frame, a strict teacher, a chore's hyperbole, a
+    # price, an exam, the mail, a past anger, a past cancel, logistics, grief read as anger
+    (
+        "subtext_exhausted",
+        "caller",
+        "Is it going to be over the weekend? I can't do a whole weekend of waiting.",
+    ),
+    ("validate_first", "caller", "My professor does not do makeups, she's insane about it."),
+    (
+        "validate_first",
+        "caller",
+        "The pottery class filled up in a minute last spring and I was furious.",
+    ),
+    (
+        "orient",
+        "caller",
+        "If I have to drive out there three separate times I'm going to lose my mind.",
+    ),
+    (
+        "orient",
+        "caller",
+        "It's three thousand dollars. I look at a number like that and I get nervous.",
+    ),
+    ("orient", "caller", "I have a chem exam Friday I'm kind of freaking out about."),
+    ("orient", "caller", "And now I'm scared to open my mail, honestly."),
+    (
+        "subtext_fear",
+        "caller",
+        "They booked me with the doctor by mistake and I had to cancel it.",
+    ),
+    ("subtext_fear", "caller", "Do I need to come in for anything before the refill?"),
+    (
+        "subtext_fear",
+        "caller",
+        "My manager put me on a double that day, so can I move it to the next week?",
+    ),
+    (
+        "subtext_fear",
+        "caller",
+        "He's doing great now, golfing every week. You don't have to do anything, "
+        "I just wanted to say thank you.",
+    ),
+    ("own_it", "caller", "So Renee calls Monday, and I call you if nothing happens."),
+    (
+        "urgent_risk",
+        "caller",
+        "I tore something at the gym and I can't lift my arm past my shoulder.",
+    ),
+    (
+        "urgent_risk",
+        "caller",
+        "I'm on zero sleep with the baby, so sorry if I'm talking weird.",
+    ),
+    ("urgent_risk", "caller", "Nobody told me how it goes at the end. Am I going to be choking?"),
+    (
+        "subtext_cost",
+        "caller",
+        "The statement is eleven hundred, I can't pay it in one shot. Can we split it up?",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -671,6 +730,13 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("abuse", "caller", "You're lying to me, you useless people."),
     ("own_it", "caller", "I've called four times and nothing changes."),
     ("urgent_risk", "caller", "Her lip is swelling up right now after she ate eggs."),
+    # session 9, train_dk..dn
+    ("subtext_exhausted", "caller", "Is this ever going to be over? Every week a new form."),
+    ("validate_first", "caller", "I'm furious, nobody called me back about the scan."),
+    ("orient", "caller", "I'm going to lose my mind waiting for this biopsy result."),
+    ("subtext_fear", "caller", "Honestly, do I even have to come in for the biopsy?"),
+    ("urgent_risk", "caller", "He's choking and turning blue right now."),
+    ("urgent_risk", "caller", "My dad is talking weird and his face looks droopy."),
 ]
 
 
