@@ -169,6 +169,13 @@ class EmotionReader:
             )
         return out
 
+    def known_words(self, text: str) -> int:
+        """How many of ``text``'s words the reader knows (word table or unigrams). With
+        none (a name, "grazie, ciao") only the intercept is left, and for the packaged
+        reader, whose intercept assumes the word vectors' mean, that reads as anger."""
+        words, vocab = self.words, self.vocab
+        return sum(1 for w in EMOTION_WORD.findall(text) if w in words or "w:" + w in vocab)
+
     def score(self, text: str, emotion: str) -> float:
         return float(self.scores(text)[self._col[emotion]])
 
@@ -266,6 +273,8 @@ def emotion_hits(
     text = a.masked
     if len(_COUNTED_WORD.findall(text)) < MIN_WORDS:
         return  # "Unbelievable." alone: one word's vector is too noisy to read
+    if reader.known_words(text) == 0:
+        return  # "Grazie, ciao ciao", a name spelled out: only the intercept would speak
     scores = reader.scores(text)
     hits = [e for e in reader.over(scores) if e in todo]
     if not hits or denied(text):

@@ -226,3 +226,27 @@ def test_a_member_id_is_not_three_words() -> None:
     from tests.cue_support import kinds
 
     assert "validate_first" not in kinds("CHP-2250-7716.", "caller", learned=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Grazie, ciao ciao.", "Adaeze. Adaeze Nkemelu."],  # words the reader does not know
+)
+def test_the_packaged_reader_is_quiet_on_words_it_does_not_know(text: str) -> None:
+    """With no known word only the intercept would speak, and it reads as anger."""
+    reader = default_reader()
+    assert reader is not None and reader.known_words(text.lower()) == 0
+    assert kinds(caller(text), reader=reader) == {}
+
+
+def test_the_reader_reads_no_anger_into_a_loss_told() -> None:
+    """'he passed in June, and now I get this letter': grief, not anger to validate."""
+    text = (
+        "My husband always handled the insurance, and he passed in June, and now I get "
+        "this letter from the drug plan and I just don't understand any of it"
+    )
+    angry = tiny_reader({"letter": (9.0, 0.0)})
+    assert "validate_first" not in kinds(caller(text), reader=angry)
+    assert "validate_first" in kinds(
+        caller(text.replace("he passed in June", "in June")), reader=angry
+    )

@@ -543,6 +543,38 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "The statement is eleven hundred, I can't pay it in one shot. Can we split it up?",
     ),
+    # session 9, train_do..dr: warning signs read back, a joke taken back, a thing to
+    # do, a visit instead of another, a scare resolved, open doors, a receipt, a name
+    (
+        "urgent_risk",
+        "caller",
+        "I'm thirty weeks pregnant. So, bleeding, fluid, or the baby moving less. Got it.",
+    ),
+    ("urgent_risk", "caller", "In the morning it makes me want to die. Kidding. It's nausea."),
+    (
+        "orient",
+        "caller",
+        "She died on the 2nd and her medicine came. I don't know what to do with it.",
+    ),
+    (
+        "subtext_cost",
+        "caller",
+        "Does he still need the one-month shots visit, or is this instead of it?",
+    ),
+    (
+        "orient",
+        "caller",
+        "Last year it turned out to be a cyst, totally benign. Does that mean I need another?",
+    ),
+    ("orient", "caller", "She's pregnant and stressed out, and I'm stuck with this bill."),
+    (
+        "close_the_loop",
+        "agent",
+        "If you ever notice anything off, call us and our pharmacist will go over it with you.",
+    ),
+    ("close_the_loop", "agent", "The therapist will go over it with you at the evaluation."),
+    ("close_the_loop", "agent", "Done. The receipt has been sent to your email."),
+    ("own_it", "caller", "One, then nothing for a while, then two close together, then nothing."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -737,6 +769,12 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "Honestly, do I even have to come in for the biopsy?"),
     ("urgent_risk", "caller", "He's choking and turning blue right now."),
     ("urgent_risk", "caller", "My dad is talking weird and his face looks droopy."),
+    # session 9, train_do..dr
+    ("urgent_risk", "caller", "I'm thirty weeks pregnant and I'm bleeding a lot right now."),
+    ("urgent_risk", "caller", "Honestly some days I want to die. I'm not kidding."),
+    ("orient", "caller", "Oh my God, what do I do? I don't know what to do."),
+    ("close_the_loop", "agent", "The referral has been sent, someone will call you."),
+    ("own_it", "caller", "I left a message Monday, then nothing."),
 ]
 
 
