@@ -575,6 +575,40 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "The therapist will go over it with you at the evaluation."),
     ("close_the_loop", "agent", "Done. The receipt has been sent to your email."),
     ("own_it", "caller", "One, then nothing for a while, then two close together, then nothing."),
+    # session 9, train_ds..dv: a scare over, tears of pride, a statement's wording, a
+    # cheap price, idioms, circles in the kitchen, friends' advice, a red flag denied
+    (
+        "orient",
+        "caller",
+        "He fell off the swing, scared me half to death, but he's fine, he loves the cast.",
+    ),
+    ("orient", "caller", "She got into college and I'm a mess, I'm so proud of her."),
+    ("orient", "caller", "My statement shows minus forty and I don't know what that means."),
+    ("orient", "caller", "She's doing great with the walker. I'm the nervous one, honestly."),
+    ("validate_first", "caller", "Twelve? Are you kidding me? That's great."),
+    ("validate_first", "caller", "I've had enough surprise bills this year to last me."),
+    ("validate_first", "caller", "It's more annoying than painful, honestly."),
+    ("own_it", "caller", "The wheelchair sticks, so I go in circles in the kitchen."),
+    ("own_it", "caller", "My friend swears I should use heat now? I don't know who to believe."),
+    ("own_it", "caller", "He keeps sending me selfies from the couch, he looks like a chipmunk."),
+    (
+        "subtext_fear",
+        "caller",
+        "Work just put me on a trip to Denver that week, so I need to bump it.",
+    ),
+    ("urgent_risk", "caller", "It's not the, you know, worst headache ever, it's just meh."),
+    (
+        "explain_the_no",
+        "agent",
+        "It was filled on the 20th, so it's too early for another. You'll be due December 20th.",
+    ),
+    ("explain_the_no", "agent", "Use the other address, we don't take mail payments there."),
+    ("reflect_back", "caller", "It'd be cheaper in January. Wait, no, that's backwards."),
+    (
+        "close_the_loop",
+        "agent",
+        "He's still admitted, so once he's discharged the coordinator will reach out.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -775,6 +809,12 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "Oh my God, what do I do? I don't know what to do."),
     ("close_the_loop", "agent", "The referral has been sent, someone will call you."),
     ("own_it", "caller", "I left a message Monday, then nothing."),
+    # session 9, train_ds..dv
+    ("validate_first", "caller", "Four hundred dollars? Are you kidding me?"),
+    ("own_it", "caller", "They keep sending me back and forth between billing and you."),
+    ("reflect_back", "caller", "That's backwards, I said the left knee."),
+    ("urgent_risk", "caller", "It's the worst headache of my life and it came on suddenly."),
+    ("orient", "caller", "I'm a mess, I'm so scared about the biopsy."),
 ]
 
 
