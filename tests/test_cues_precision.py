@@ -609,6 +609,47 @@ QUIET: list[tuple[str, str, str]] = [
         "agent",
         "He's still admitted, so once he's discharged the coordinator will reach out.",
     ),
+    # session 9, train_dw..dz: relief, a fax promised, a scary person, a laugh, good
+    # prices, the weather, a file that won't open, a short move, done elsewhere
+    (
+        "orient",
+        "caller",
+        "Oh thank God. I was going to set an alarm for three and I was honestly dreading it.",
+    ),
+    ("abuse", "caller", "Hold on, I wrote it on my hand. I'll get you the fax number."),
+    ("orient", "caller", "The school nurse will have my head, she's terrifying."),
+    ("orient", "caller", "Full disclosure, I'm terrified of needles, always have been, ha."),
+    ("validate_first", "caller", "Ten bucks. Unbelievable. Thank you so much."),
+    ("validate_first", "caller", "That's insane, thank you, nobody tells you this stuff."),
+    ("validate_first", "caller", "It's seventy degrees there. I'm so done with this cold."),
+    ("validate_first", "caller", "She's doing water aerobics twice a week, it's almost annoying."),
+    (
+        "offer_choice",
+        "caller",
+        "The portal says results are in but I can't open the report, it just spins.",
+    ),
+    ("offer_choice", "caller", "It says out of network. I'm not mad, I'm just confused."),
+    (
+        "subtext_fear",
+        "caller",
+        "My partner got routed through Nebraska. Is there any way to move it a few days?",
+    ),
+    (
+        "subtext_fear",
+        "caller",
+        "We need to cancel the bone scan, the hospital did one there in July.",
+    ),
+    (
+        "reflect_back",
+        "caller",
+        "It's approved and everything, that's not the issue. I need an earlier slot.",
+    ),
+    (
+        "real_timeline",
+        "agent",
+        "Email us a photo as soon as it shows up and I'll run it before the 12th.",
+    ),
+    ("close_the_loop", "agent", "Dr. Lo will call you with the result herself."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -815,6 +856,14 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("reflect_back", "caller", "That's backwards, I said the left knee."),
     ("urgent_risk", "caller", "It's the worst headache of my life and it came on suddenly."),
     ("orient", "caller", "I'm a mess, I'm so scared about the biopsy."),
+    # session 9, train_dw..dz
+    ("abuse", "caller", "I'll get you, you just wait."),
+    ("close_the_loop", "agent", "The supply company should be reaching out about the oxygen."),
+    ("close_the_loop", "agent", "Doctor Walsh will review it and call you soon."),
+    ("close_the_loop", "agent", "What I'd recommend is you call neurology again yourself."),
+    ("real_timeline", "agent", "It varies, it could be a bit. I'd just wait for their call."),
+    ("explain_the_no", "agent", "I'm sorry, but we can't put you on the surgery schedule yet."),
+    ("subtext_fear", "caller", "I want to cancel the biopsy. I just can't do it."),
 ]
 
 
