@@ -650,6 +650,37 @@ QUIET: list[tuple[str, str, str]] = [
         "Email us a photo as soon as it shows up and I'll run it before the 12th.",
     ),
     ("close_the_loop", "agent", "Dr. Lo will call you with the result herself."),
+    # session 9, train_ea..ed and routine close_the_loop cards across training: dread
+    # that is over, a bill's scary number, an app, a garage, a history, a mix-up, a
+    # note on it, a shift change, "that sounds stupid", the shots visit, a reminder letter
+    ("orient", "caller", "I used to dread these calls. Now it's like booking an oil change."),
+    ("orient", "caller", "Zero? So the big scary number is just decoration."),
+    ("own_it", "caller", "Your app logged me out again. Fifth time this week."),
+    ("own_it", "caller", "Last time I spent twenty minutes in that garage going in circles."),
+    ("own_it", "caller", "His mom had a bad reaction to a sting once, but he never has."),
+    (
+        "explain_the_no",
+        "agent",
+        "It went to the Rite Aid on Fifth, not yours. That's why they can't see it.",
+    ),
+    ("close_the_loop", "agent", "I'll put a note on it. You'll get an email when it ships."),
+    ("subtext_fear", "caller", "Gotta move my physical. Work flipped me to days."),
+    (
+        "validate_first",
+        "caller",
+        "I don't want to find out something bad before Christmas. That sounds stupid.",
+    ),
+    (
+        "close_the_loop",
+        "agent",
+        "Give her Tylenol after if she's fussy, the nurse will go over the dose by weight.",
+    ),
+    ("close_the_loop", "agent", "Nothing else. You'll get a reminder letter when it's due."),
+    (
+        "close_the_loop",
+        "agent",
+        "It was approved yesterday. The approval has been sent to your pharmacy on Route 9.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -864,6 +895,11 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("real_timeline", "agent", "It varies, it could be a bit. I'd just wait for their call."),
     ("explain_the_no", "agent", "I'm sorry, but we can't put you on the surgery schedule yet."),
     ("subtext_fear", "caller", "I want to cancel the biopsy. I just can't do it."),
+    # session 9, train_ea..ed
+    ("close_the_loop", "agent", "The nurse will go over it all with you."),
+    ("own_it", "caller", "Fifth time this week I've called about this bill."),
+    ("orient", "caller", "I dread this scan, honestly, I can't sleep."),
+    ("subtext_fear", "caller", "Can we move the biopsy to after the holidays?"),
 ]
 
 
