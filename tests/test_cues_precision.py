@@ -681,6 +681,19 @@ QUIET: list[tuple[str, str, str]] = [
         "agent",
         "It was approved yesterday. The approval has been sent to your pharmacy on Route 9.",
     ),
+    # session 9: ordinary conflicts named, and a boundary that ends the call
+    ("subtext_fear", "caller", "I got a pour scheduled that whole day, so I gotta move it."),
+    ("subtext_fear", "caller", "That's the week of my organic chem final, so can I push it?"),
+    (
+        "subtext_fear",
+        "caller",
+        "I need to move an ultrasound, it's just the yearly one on the nodule, nothing new.",
+    ),
+    (
+        "close_the_loop",
+        "agent",
+        "That was a threat, so I'm ending this call, and my supervisor will follow up.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
