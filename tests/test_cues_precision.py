@@ -694,6 +694,26 @@ QUIET: list[tuple[str, str, str]] = [
         "agent",
         "That was a threat, so I'm ending this call, and my supervisor will follow up.",
     ),
+    # session 9, train_ef: reasons said plainly, a wait endured, a wry thanks, stitches
+    (
+        "subtext_fear",
+        "caller",
+        "My job just told me there's a big audit that week. Can we push it to January?",
+    ),
+    ("subtext_fear", "caller", "I gotta bump my physical, this week's gotten away from me."),
+    ("subtext_fear", "caller", "I need to move my physical. I work mornings now, so after three."),
+    (
+        "subtext_fear",
+        "caller",
+        "I'm cancelling my follow-up. Last time I sat in your waiting room for two hours.",
+    ),
+    ("validate_first", "caller", "Thank you. Honestly. Third time's the charm, I guess."),
+    ("validate_first", "caller", "So this is a dumb one, my car died on the freeway yesterday."),
+    (
+        "real_timeline",
+        "agent",
+        "They're absorbable, they'll dissolve on their own over the next week or two.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
