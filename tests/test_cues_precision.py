@@ -714,6 +714,7 @@ QUIET: list[tuple[str, str, str]] = [
         "agent",
         "They're absorbable, they'll dissolve on their own over the next week or two.",
     ),
+    ("close_the_loop", "agent", "The MRI nurse will ring you the week before to go over it."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -933,6 +934,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("own_it", "caller", "Fifth time this week I've called about this bill."),
     ("orient", "caller", "I dread this scan, honestly, I can't sleep."),
     ("subtext_fear", "caller", "Can we move the biopsy to after the holidays?"),
+    ("close_the_loop", "agent", "The surgery scheduler will reach out to you about a date."),
 ]
 
 
