@@ -666,8 +666,10 @@ _HEAVY_CALLER = _rx(
     r"\b(?:been|keep|started) crying\b",
     # end of life and loss: heavy whatever the tone
     r"\b(?:time for|going (?:on|into)|starting|enroll(?:ing)? in) hospice\b",
-    r"\b(?:is|he's|she's) dying\b(?! to\b)|\bterminal\b|\bend of life\b",
-    r"\b(?:weeks|months|days) to live\b",
+    # ... not "he's dying of embarrassment", nor "Dr. Google says I have three weeks to live, ha"
+    r"\b(?:is|he's|she's) dying\b(?! to\b| of (?:embarrassment|laughter|boredom|curiosity)\b)"
+    r"|\bterminal\b|\bend of life\b",
+    r"\b(?:weeks|months|days) to live\b(?![,.!]?\s*(?:ha|haha|lol|lmao)\b)",
     _PREGNANCY_LOSS,
     # a recent death of someone close, dated but not long ago ("she passed on saturday",
     # "my husband passed in september"; not "died of a heart attack in 2015")

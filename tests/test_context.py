@@ -290,6 +290,10 @@ def test_someone_else_owns_it_plus_a_handoff_is_unresolvable() -> None:
         ([("agent", "I'm sorry to tell you the scan showed cancer.")], None, True),
         # a coverage no said with a bad-news formula is a no, not bad news
         ([("agent", "I'm sorry to say your plan doesn't cover hearing aids.")], None, False),
+        # figures of speech with a heavy word in them
+        ([("caller", "He's dying of embarrassment, he made me call.")], None, False),
+        ([("caller", "Dr. Google says I have three weeks to live, ha.")], None, False),
+        ([("caller", "The doctor said he has weeks to live.")], None, True),
     ],
 )
 def test_heavy(
