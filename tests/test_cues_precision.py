@@ -715,6 +715,34 @@ QUIET: list[tuple[str, str, str]] = [
         "They're absorbable, they'll dissolve on their own over the next week or two.",
     ),
     ("close_the_loop", "agent", "The MRI nurse will ring you the week before to go over it."),
+    # session 9, train_eg..ej: a payment line and back, praise passed on, a notice, the
+    # ride home, "too soon", a form filled out, a cheaper supply, a dad ready, the ER resisted
+    (
+        "close_the_loop",
+        "agent",
+        "I'll transfer you to the automated line, and it'll drop you right back to me.",
+    ),
+    ("close_the_loop", "agent", "I'll pass that along to the PT folks, they'll love it."),
+    (
+        "close_the_loop",
+        "agent",
+        "Once it's faxed, you'll get a portal message saying it's been sent.",
+    ),
+    ("close_the_loop", "agent", "Sent. It should be ready in a couple of hours; they'll text you."),
+    ("explain_the_no", "agent", "And you need a driver, they won't release you to a cab."),
+    ("real_timeline", "agent", "The plan will reject it as too soon, so I'll use the override."),
+    (
+        "subtext_fear",
+        "caller",
+        "He had his checkup in August, so do we need to come in or can you just fill it out?",
+    ),
+    (
+        "subtext_cost",
+        "caller",
+        "It's cheaper if I do ninety days through mail order. Can you send it that way?",
+    ),
+    ("abuse", "caller", "He'll be dressed by six, waiting at the door, ha."),
+    ("validate_first", "caller", "Oh come on, 911? For a pulled muscle?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -935,6 +963,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "I dread this scan, honestly, I can't sleep."),
     ("subtext_fear", "caller", "Can we move the biopsy to after the holidays?"),
     ("close_the_loop", "agent", "The surgery scheduler will reach out to you about a date."),
+    ("real_timeline", "agent", "We'll have it ready soon."),
+    ("abuse", "caller", "I'll be waiting by your car after your shift."),
 ]
 
 
