@@ -93,13 +93,14 @@ ACI-Bench agreement .876, bench cues ~2,770 utterances/s.
 
 Since then the layer has been retrained after each new batch of training sets; each
 retrain's commit message gives its yardsticks. Status of the committed artifact
-(2026-11-28, 6,137 scripts, train_a..train_ef; features under ``PRUNE_BELOW``
+(2026-11-28, 6,297 scripts, train_a..train_ej; features under ``PRUNE_BELOW``
 dropped; orient's threshold fixed at -0.25, ``cues.train.FIXED_THRESHOLDS``):
-GoEmotions test orient .622 / validate .371 / neutral .0473, ACI-Bench .867, shared
-calls 1.0/1.0; on 87 held-out sets (3,480 calls) P .884 R .921 routine_false 95,
-against .878 / .925 / 103 with the previous artifact (c248586, 3,497 scripts). The
-trainer's own orient threshold (3.25) put GoEmotions test orient at .571, twice:
-run ``heard eval emotions`` before committing a retrain.
+GoEmotions test orient .622 / validate .367 / neutral .0467, ACI-Bench .876, shared
+calls 1.0/1.0; on 91 held-out sets (3,640 calls) P .884 R .923 routine_false 96.
+The previous artifact of c248586 (3,497 scripts) gave, with today's playbook on 87
+of those sets, P .878 R .925 routine_false 103. The trainer's own orient threshold
+(3.25) put GoEmotions test orient at .571, twice: run ``heard eval emotions`` before
+committing a retrain.
 """
 
 from __future__ import annotations
