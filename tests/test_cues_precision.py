@@ -743,6 +743,25 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     ("abuse", "caller", "He'll be dressed by six, waiting at the door, ha."),
     ("validate_first", "caller", "Oh come on, 911? For a pulled muscle?"),
+    # session 9, train_ek..en: feelings about ordinary things, a symptom's course,
+    # a course of a medicine, a notification
+    (
+        "orient",
+        "caller",
+        "I'm a bit worried, I think I gave the pharmacy my old insurance card yesterday.",
+    ),
+    ("orient", "caller", "I'm kind of nervous because I can't get off work to translate for him."),
+    ("orient", "caller", "I was worried I'd just be sitting there staring at a black screen."),
+    ("subtext_exhausted", "caller", "Mail order usually takes forever, so can you send it now?"),
+    ("offer_choice", "caller", "I'm completely swamped with boxes and the movers this week."),
+    (
+        "validate_first",
+        "caller",
+        "I'm honestly so frustrated, my manager just switched my whole schedule.",
+    ),
+    ("close_the_loop", "agent", "Message sent, you'll get a notification when she answers."),
+    ("real_timeline", "agent", "Some people feel achy for a day or so after the shot."),
+    ("real_timeline", "agent", "A few days of ibuprofen at a low dose is usually alright."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
