@@ -107,7 +107,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -169,40 +169,63 @@ def features(text: str, clusters: Mapping[str, int] | None = None) -> list[str]:
 
 
 def _features(toks: list[str], clusters: Mapping[str, int] | None) -> list[str]:
+    cluster = clusters.get if clusters is not None else None
     out: list[str] = []
+    for event, s in _walk(toks):
+        if event == _GRAM:
+            out.append(s)
+            continue
+        c = cluster(s) if cluster is not None else None
+        out.extend(_own_features(s, c) if event == _OWN else _negated_features(s, c))
+    return out
+
+
+_OWN, _GRAM, _NEG = 0, 1, 2
+
+
+def _walk(toks: list[str]) -> Iterator[tuple[int, str]]:
+    """The features of one utterance as events, in feature order: ``(_OWN, tok)`` for
+    a token's own features, ``(_GRAM, feature)`` for a bigram, a trigram or a "but",
+    ``(_NEG, tok)`` for a token in a negator's scope. :func:`_features` spells them
+    out; :meth:`LearnedModel._rows` looks a token's own and negated rows up once."""
     prev = prev2 = ""
     negated = False
     for tok in toks:
-        c = clusters.get(tok) if clusters is not None else None
         if tok in _SCOPE_END:
             negated = False
             prev2 = ""
             if tok == "but":
-                out.append("w:but")
+                yield _GRAM, "w:but"
                 prev = tok
             else:
                 prev = ""
             continue
-        out.append("w:" + tok)
-        if c is not None:
-            out.append(_CLUSTER[c])
-        if len(tok) > _PREFIX + 1:
-            out.append("p:" + tok[:_PREFIX])
+        yield _OWN, tok
         if prev:
-            out.append("b:" + prev + " " + tok)
+            yield _GRAM, "b:" + prev + " " + tok
             if prev2:
-                out.append("t:" + prev2 + " " + prev + " " + tok)
+                yield _GRAM, "t:" + prev2 + " " + prev + " " + tok
         if negated:
             if tok in _NOT_SCOPE:
                 negated = False
             else:
-                out.append("n:" + tok)
-                if c is not None:
-                    out.append(_NCLUSTER[c])
+                yield _NEG, tok
         if tok in _NEGATORS or tok.endswith("n't"):
             negated = True
         prev2, prev = prev, tok
+
+
+def _own_features(tok: str, cluster: int | None) -> list[str]:
+    out = ["w:" + tok]
+    if cluster is not None:
+        out.append(_CLUSTER[cluster])
+    if len(tok) > _PREFIX + 1:
+        out.append("p:" + tok[:_PREFIX])
     return out
+
+
+def _negated_features(tok: str, cluster: int | None) -> list[str]:
+    return ["n:" + tok] if cluster is None else ["n:" + tok, _NCLUSTER[cluster]]
 
 
 @dataclass(frozen=True)
@@ -288,57 +311,27 @@ class LearnedModel:
         is the same to the last bit), without building the strings of the features
         that belong to one token: a token's own rows (``w:``, ``c:``, ``p:``) and its
         negated rows (``n:``, ``m:``) are looked up once and kept. Only the bigrams and
-        trigrams are looked up each time. Must stay in step with :func:`_features`."""
+        trigrams are looked up each time."""
         cache = self._token_rows
         get = self.vocab.get
         out: list[int] = []
-        prev = prev2 = ""
-        negated = False
-        for tok in toks:
-            if tok in _SCOPE_END:
-                negated = False
-                prev2 = ""
-                if tok == "but":
-                    i = get("w:but")
-                    if i is not None:
-                        out.append(i)
-                    prev = tok
-                else:
-                    prev = ""
-                continue
-            own = cache.get(tok)
-            if own is None:
-                own = self._rows_of_token(tok)
-                if len(cache) < _TOKEN_CACHE:
-                    cache[tok] = own
-            out.extend(own[0])
-            if prev:
-                i = get("b:" + prev + " " + tok)
+        for event, s in _walk(toks):
+            if event == _GRAM:
+                i = get(s)
                 if i is not None:
                     out.append(i)
-                if prev2:
-                    i = get("t:" + prev2 + " " + prev + " " + tok)
-                    if i is not None:
-                        out.append(i)
-            if negated:
-                if tok in _NOT_SCOPE:
-                    negated = False
-                else:
-                    out.extend(own[1])
-            if tok in _NEGATORS or tok.endswith("n't"):
-                negated = True
-            prev2, prev = prev, tok
+                continue
+            rows = cache.get(s)
+            if rows is None:
+                rows = self._rows_of_token(s)
+                if len(cache) < _TOKEN_CACHE:
+                    cache[s] = rows
+            out.extend(rows[0] if event == _OWN else rows[1])
         return out
 
     def _rows_of_token(self, tok: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         c = self.clusters.get(tok) if self.clusters is not None else None
-        own = ["w:" + tok]
-        if c is not None:
-            own.append(_CLUSTER[c])
-        if len(tok) > _PREFIX + 1:
-            own.append("p:" + tok[:_PREFIX])
-        neg = ["n:" + tok] if c is None else ["n:" + tok, _NCLUSTER[c]]
-        return tuple(self.rows(own)), tuple(self.rows(neg))
+        return tuple(self.rows(_own_features(tok, c))), tuple(self.rows(_negated_features(tok, c)))
 
     def scores(self, text: str) -> np.ndarray:
         """Log-odds of every kind for one lower-cased utterance."""
