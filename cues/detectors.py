@@ -104,11 +104,7 @@ def match_triggers(
     """The first of ``triggers`` to match. ``bits``: which of them may match (bit ``i``
     for ``triggers[i]``, from :class:`cues.playbook.TriggerGates`); None: try all."""
     if bits is None:
-        for trigger in triggers:
-            found = match_trigger(trigger, a, playbook, kind, earlier)
-            if found is not None:
-                return found
-        return None
+        bits = (1 << len(triggers)) - 1
     while bits:
         low = bits & -bits  # lowest set bit first: trigger order decides
         found = match_trigger(triggers[low.bit_length() - 1], a, playbook, kind, earlier)
