@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cues.playbook import Handoff, KindSpec, Playbook, Trigger
+from cues.playbook import Handoff, KindSpec, Playbook, Rx, Trigger
 from cues.text import Analysed, before_in_sentence, is_negated, negated_inside, sentence_has
 
 
@@ -33,21 +33,26 @@ def match_trigger(
     playbook: Playbook,
     kind: str,
     earlier: Sequence[Analysed] = (),
+    patterns: int | None = None,
 ) -> Match | None:
     """The first match of ``trigger`` in ``a`` that no guard vetoes, or None.
 
     ``earlier``: the speaker's previous utterances in the call, where a trigger with
-    ``requires_in_call`` may find what it requires."""
+    ``requires_in_call`` may find what it requires. ``patterns``: which of the
+    trigger's patterns may match (bit ``j`` for ``patterns[j]``, from
+    :meth:`cues.playbook.TriggerGates.masks`); None: each pattern's gate is tested."""
     present = a.present
-    union = trigger.gate_union
-    if union is not None and present is not None and union.isdisjoint(present):
-        return None
+    if patterns is None:
+        union = trigger.gate_union
+        if union is not None and present is not None and union.isdisjoint(present):
+            return None
+        patterns = _open_patterns(trigger.patterns, present)
     text = a.masked if trigger.mask_doses else a.unpleasant
     checked = False
-    for rx in trigger.patterns:
-        gate = rx.gate_set
-        if gate is not None and present is not None and gate.isdisjoint(present):
-            continue  # inlined Rx.open: this loop runs ~100 times per utterance
+    while patterns:
+        low = patterns & -patterns  # lowest set bit first: pattern order decides
+        patterns ^= low
+        rx = trigger.patterns[low.bit_length() - 1]
         for m in rx.pattern.finditer(text):
             start, end = m.start(), m.end()
             if not checked:  # utterance-wide guards, once, only when something matched
@@ -83,6 +88,16 @@ def match_trigger(
     return None
 
 
+def _open_patterns(patterns: Sequence[Rx], present: frozenset[str] | None) -> int:
+    """Bit ``j`` set for each of ``patterns`` whose gate ``present`` does not close."""
+    bits = 0
+    for j, rx in enumerate(patterns):
+        gate = rx.gate_set
+        if gate is None or present is None or not gate.isdisjoint(present):
+            bits |= 1 << j
+    return bits
+
+
 def _required(trigger: Trigger, a: Analysed, earlier: Sequence[Analysed]) -> bool:
     req = trigger.requires
     assert req is not None
@@ -99,18 +114,20 @@ def match_triggers(
     playbook: Playbook,
     kind: str,
     earlier: Sequence[Analysed] = (),
-    bits: int | None = None,
+    masks: Sequence[int] | None = None,
 ) -> Match | None:
-    """The first of ``triggers`` to match. ``bits``: which of them may match (bit ``i``
-    for ``triggers[i]``, from :class:`cues.playbook.TriggerGates`); None: try all."""
-    if bits is None:
-        bits = (1 << len(triggers)) - 1
-    while bits:
-        low = bits & -bits  # lowest set bit first: trigger order decides
-        found = match_trigger(triggers[low.bit_length() - 1], a, playbook, kind, earlier)
+    """The first of ``triggers`` to match. ``masks``: per trigger, which of its patterns
+    may match (from :meth:`cues.playbook.TriggerGates.masks`; 0: skip the trigger);
+    None: try all, each pattern behind its own gate."""
+    for i, trigger in enumerate(triggers):
+        if masks is None:
+            found = match_trigger(trigger, a, playbook, kind, earlier)
+        elif masks[i]:
+            found = match_trigger(trigger, a, playbook, kind, earlier, masks[i])
+        else:
+            continue
         if found is not None:
             return found
-        bits ^= low
     return None
 
 
@@ -168,7 +185,9 @@ def _handoff_time(h: Handoff, a: Analysed, since: int) -> bool:
     return False
 
 
-def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
+def detect_handoff(
+    h: Handoff, a: Analysed, playbook: Playbook, markers: int | None = None
+) -> Match | None:
     """A handoff (transfer, escalation, "someone will call you") left incomplete.
 
     The card asks for owner, next step, patient's part and a real time; a turn
@@ -179,9 +198,16 @@ def detect_handoff(h: Handoff, a: Analysed, playbook: Playbook) -> Match | None:
     contact the ER"): the owner is said, if not in words the owner patterns know.
     A time said before the handoff ("I see the order went out on the 2nd. I'll
     forward it to the coordinator") is not its when.
+
+    ``markers``: which of ``h.markers`` may match (bit ``j`` for ``markers[j]``, from
+    :meth:`cues.playbook.TriggerGates.markers`); None: each behind its own gate.
     """
-    for rx in h.markers:
-        for m in rx.finditer(a.unpleasant, a.present):
+    if markers is None:
+        markers = _open_patterns(h.markers, a.present)
+    while markers:
+        low = markers & -markers  # lowest set bit first: marker order decides
+        markers ^= low
+        for m in h.markers[low.bit_length() - 1].pattern.finditer(a.unpleasant):
             if is_negated(a, m.start(), playbook.negators):
                 continue
             since = a.sentence_of(m.start()).start
@@ -227,21 +253,27 @@ def detect(
     """The evidence for ``spec.kind`` in this utterance, if any (speaker checked by caller).
 
     ``earlier``: the same speaker's previous utterances in the call (see
-    :func:`match_trigger`). ``candidates``: the playbook's triggers that may match this
+    :func:`match_trigger`). ``candidates``: the playbook's patterns that may match this
     utterance (``playbook.gates.candidates(a.present)``, once per utterance); None:
-    every trigger is tried."""
+    every pattern is tried behind its own gate."""
+    gates = playbook.gates
+    if candidates is None:
+        gates = None
     if spec.handoff is not None:
-        found = detect_handoff(spec.handoff, a, playbook)
+        markers = None
+        if gates is not None and candidates is not None:
+            markers = gates.markers(candidates, spec.kind)
+        found = detect_handoff(spec.handoff, a, playbook, markers)
         if found is not None and not vetoed(spec, a, found.start):
             return found
     if not spec.triggers:
         return None
-    bits = None
-    if candidates is not None and playbook.gates is not None:
-        bits = playbook.gates.bits(candidates, spec.kind)
-        if not bits:
+    masks = None
+    if gates is not None and candidates is not None:
+        masks = gates.masks(candidates, spec.kind)
+        if not masks:
             return None
-    found = match_triggers(spec.triggers, a, playbook, spec.kind, earlier, bits)
+    found = match_triggers(spec.triggers, a, playbook, spec.kind, earlier, masks)
     if found is None:
         return None
     if vetoed(spec, a, found.start):

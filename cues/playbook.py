@@ -122,36 +122,51 @@ class LiteralIndex:
 
 
 class TriggerGates:
-    """Which kinds' triggers can match an utterance, from the gate literals in it.
+    """Which triggers' patterns can match an utterance, from the gate literals in it.
 
-    Most triggers (about seven in eight in call talk) share no literal with a given
-    utterance; one pass over the literals found, rather than a set test per trigger,
-    leaves only those that may match. ``candidates(present)`` is a bit set over every
-    trigger of the playbook; ``bits(candidates, kind)`` the kind's share of it, bit
-    ``i`` for the kind's ``triggers[i]`` (so trigger order, and with it which match
-    wins, is kept).
+    Most patterns (about nineteen in twenty in call talk) share no literal with a
+    given utterance; one pass over the literals found, rather than a set test per
+    pattern, leaves only those that may match. ``candidates(present)`` is a bit set
+    over every pattern of the playbook (each kind's triggers, then its handoff
+    markers); ``masks(candidates, kind)`` cuts it per trigger: bit ``j`` of the
+    ``i``-th mask for ``triggers[i].patterns[j]``, 0 where the trigger cannot match
+    (so pattern order, and with it which match wins, is kept);
+    ``markers(candidates, kind)`` is the same for the kind's handoff markers.
     """
 
-    __slots__ = ("_by_literal", "_span", "_ungated")
+    __slots__ = ("_by_literal", "_markers", "_span", "_triggers", "_ungated")
 
     def __init__(self, kinds: Mapping[str, KindSpec]) -> None:
         self._by_literal: dict[str, int] = {}
-        self._span: dict[str, tuple[int, int]] = {}
         self._ungated = 0
+        self._span: dict[str, tuple[int, int]] = {}  # kind -> (offset, mask of its triggers)
+        self._triggers: dict[str, tuple[tuple[int, int], ...]] = {}  # per trigger, in the kind
+        self._markers: dict[str, tuple[int, int]] = {}
         offset = 0
-        for name, spec in kinds.items():
-            self._span[name] = (offset, (1 << len(spec.triggers)) - 1)
-            for i, trigger in enumerate(spec.triggers):
-                bit = 1 << (offset + i)
-                if trigger.gate_union is None:
+
+        def add(patterns: tuple[Rx, ...]) -> tuple[int, int]:
+            nonlocal offset
+            start = offset
+            for rx in patterns:
+                bit = 1 << offset
+                offset += 1
+                if rx.gate_set is None:
                     self._ungated |= bit
                     continue
-                for lit in trigger.gate_union:
+                for lit in rx.gate_set:
                     self._by_literal[lit] = self._by_literal.get(lit, 0) | bit
-            offset += len(spec.triggers)
+            return start, (1 << (offset - start)) - 1
+
+        for name, spec in kinds.items():
+            start = offset
+            spans = tuple(add(t.patterns) for t in spec.triggers)
+            self._span[name] = (start, (1 << (offset - start)) - 1)
+            self._triggers[name] = tuple((o - start, full) for o, full in spans)
+            if spec.handoff is not None:
+                self._markers[name] = add(spec.handoff.markers)
 
     def candidates(self, present: frozenset[str] | None) -> int | None:
-        """Every trigger that may match given the literals ``present`` (None: unknown)."""
+        """Every pattern that may match given the literals ``present`` (None: unknown)."""
         if present is None:
             return None
         mask = self._ungated
@@ -160,8 +175,17 @@ class TriggerGates:
             mask |= get(lit, 0)
         return mask
 
-    def bits(self, candidates: int, kind: str) -> int:
+    def masks(self, candidates: int, kind: str) -> tuple[int, ...]:
+        """Per trigger of ``kind``, which of its patterns may match; () if none may."""
         offset, full = self._span[kind]
+        bits = (candidates >> offset) & full
+        if not bits:
+            return ()
+        return tuple((bits >> o) & f for o, f in self._triggers[kind])
+
+    def markers(self, candidates: int, kind: str) -> int:
+        """Which of ``kind``'s handoff markers may match (bit ``j`` for ``markers[j]``)."""
+        offset, full = self._markers[kind]
         return (candidates >> offset) & full
 
 

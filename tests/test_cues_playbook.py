@@ -181,8 +181,9 @@ def test_an_edited_trigger_changes_what_is_raised() -> None:
 
 
 def test_trigger_gates_keep_every_trigger_that_may_match() -> None:
-    """The gates' candidates are exactly the triggers whose gate literals meet the
-    utterance (or that have none): skipping the others changes nothing raised."""
+    """The gates' candidates are exactly the patterns (and handoff markers) whose gate
+    literals meet the utterance (or that have none): skipping the others changes
+    nothing raised."""
     from cues.detectors import match_trigger
     from cues.text import analyse
 
@@ -200,12 +201,21 @@ def test_trigger_gates_keep_every_trigger_that_may_match() -> None:
         cand = pb.gates.candidates(a.present)
         assert cand is not None
         for kind, spec in pb.kinds.items():
-            bits = pb.gates.bits(cand, kind)
+            masks = pb.gates.masks(cand, kind)
             for i, trigger in enumerate(spec.triggers):
-                may = trigger.gate_union is None or not trigger.gate_union.isdisjoint(
-                    a.present or ()
-                )
-                assert bool(bits >> i & 1) == may, (text, kind, trigger.name)
-                if not may:
+                mask = masks[i] if masks else 0
+                for j, rx in enumerate(trigger.patterns):
+                    may = rx.gate_set is None or not rx.gate_set.isdisjoint(a.present or ())
+                    assert bool(mask >> j & 1) == may, (text, kind, trigger.name, j)
+                if not mask:
                     assert match_trigger(trigger, a, pb, kind) is None
+                # the gated search finds what the ungated one finds
+                assert match_trigger(trigger, a, pb, kind, (), mask) == match_trigger(
+                    trigger, a, pb, kind
+                )
+            if spec.handoff is not None:
+                markers = pb.gates.markers(cand, kind)
+                for j, rx in enumerate(spec.handoff.markers):
+                    may = rx.gate_set is None or not rx.gate_set.isdisjoint(a.present or ())
+                    assert bool(markers >> j & 1) == may, (text, kind, j)
     assert pb.gates.candidates(None) is None
