@@ -110,6 +110,12 @@ From train_cx..da: anger that is over, at a dog or the snow, or a sister's; a fe
 settled by what the doctor did; a nervous flyer, work deadlines; "not, like, freaking
 out"; a limit with a way on; a prescription transferred; a move out of state;
 "anything the week after"; an offer to move a visit are no cards.
+From train_eo..er (session 10): teasing about a relative, a reminder letter timed
+before its due date, a sick sibling or a grandchild's recital as the reason to move a
+visit, a note on a check-in, dreading the phone tree, how quick a lunch hour is, a
+hedged estimate ("but I can't promise"), a courtesy that stops a callback are no
+cards; "you're a crook", "do you guys even have a brain", "cancelled instead of
+moved", "we'll have someone look into it", lips blue "every time she breathes" raise.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -762,6 +768,16 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "Message sent, you'll get a notification when she answers."),
     ("real_timeline", "agent", "Some people feel achy for a day or so after the shot."),
     ("real_timeline", "agent", "A few days of ibuprofen at a low dose is usually alright."),
+    # session 10, train_eo..er
+    ("validate_first", "caller", "Good numbers? My husband's going to be insufferable now."),
+    ("close_the_loop", "agent", "Reminder set, you'll get a letter two weeks before it's due."),
+    ("subtext_fear", "caller", "My daughter just threw up everywhere, so can we move her checkup?"),
+    ("subtext_fear", "caller", "I need to move my follow-up, my granddaughter's got a recital."),
+    ("close_the_loop", "agent", "I'll put a note on his check-in so the front desk has it."),
+    ("orient", "caller", "I was dreading calling, your phone tree always gets me transferred."),
+    ("real_timeline", "agent", "Come at lunch, the line is usually quick then."),
+    ("explain_the_no", "agent", "Maybe Thursday, but I can't promise."),
+    ("close_the_loop", "agent", "I'll let her know you returned the call so she doesn't try you."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -984,6 +1000,18 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "The surgery scheduler will reach out to you about a date."),
     ("real_timeline", "agent", "We'll have it ready soon."),
     ("abuse", "caller", "I'll be waiting by your car after your shift."),
+    # session 10, train_eo..er
+    ("abuse", "caller", "You're a crook, a little crook behind a desk."),
+    ("abuse", "caller", "Do you guys even have a brain over there?"),
+    ("abuse", "caller", "You sound like you never finished high school."),
+    ("abuse", "caller", "Keep it up and I'll make sure you regret it."),
+    ("own_it", "caller", "I told them to reschedule it, not cancel it, and they cancelled it."),
+    ("own_it", "caller", "You people cancelled it instead of moving it."),
+    ("close_the_loop", "agent", "We'll have someone look into it and call you back."),
+    ("urgent_risk", "caller", "She's wheezing every time she breathes and her lips look bluish."),
+    ("explain_the_no", "agent", "I can't promise that."),
+    ("orient", "caller", "I've been dreading this call, I know the biopsy is bad."),
+    ("real_timeline", "agent", "The approval is usually pretty quick."),
 ]
 
 
