@@ -116,6 +116,13 @@ visit, a note on a check-in, dreading the phone tree, how quick a lunch hour is,
 hedged estimate ("but I can't promise"), a courtesy that stops a callback are no
 cards; "you're a crook", "do you guys even have a brain", "cancelled instead of
 moved", "we'll have someone look into it", lips blue "every time she breathes" raise.
+From train_es..ev: an interpreter in the room, another's words quoted, a report's one
+line "and then nothing", a pen carried back and forth, what was to have happened, no
+car, a relative's or a toddler's "offended", a child "bugging me", "not because I'm
+panicking or anything", a contingency's callback, "figured it'd take forever" are no
+cards; "swore up and down", a rebill promised then collections, "talked to someone"
+three times, a knock to the head on a thinner with vomiting, "is the baby okay?", "call
+you back later", "let me ... call you back soon", "I'm offended" raise.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -778,6 +785,23 @@ QUIET: list[tuple[str, str, str]] = [
     ("real_timeline", "agent", "Come at lunch, the line is usually quick then."),
     ("explain_the_no", "agent", "Maybe Thursday, but I can't promise."),
     ("close_the_loop", "agent", "I'll let her know you returned the call so she doesn't try you."),
+    # session 10, train_es..ev
+    ("abuse", "caller", "The video interpreter froze, can we get a real person in the room?"),
+    ("reflect_back", "caller", "He won't admit it, but he's like, 'I'm not doing that again.'"),
+    ("own_it", "caller", "The report just has this one line, 'stable,' and then nothing."),
+    ("own_it", "caller", "Can we get one pen, and it goes back and forth in her bag?"),
+    ("subtext_fear", "caller", "I was supposed to have the scan in December, and you moved it."),
+    ("subtext_fear", "caller", "I have to move the checkup, my husband's working and I've no car."),
+    ("validate_first", "caller", "My mum's going to be so offended that we stopped the gel."),
+    ("validate_first", "caller", "She cried, very loudly, very offended, then ate a biscuit."),
+    ("validate_first", "caller", "Please do. She's been bugging me about it every day."),
+    ("orient", "caller", "I'm not calling because I'm panicking or anything, just the dose."),
+    (
+        "close_the_loop",
+        "agent",
+        "If that happens again I'll end the call and my manager will call you.",
+    ),
+    ("subtext_exhausted", "caller", "Oh great. Honestly I figured it'd take forever."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1012,6 +1036,19 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "I can't promise that."),
     ("orient", "caller", "I've been dreading this call, I know the biopsy is bad."),
     ("real_timeline", "agent", "The approval is usually pretty quick."),
+    # session 10, train_es..ev
+    ("own_it", "caller", "The scheduler swore up and down it wouldn't happen again. Again."),
+    ("own_it", "caller", "She said she'd rebill it, and today I get a collections letter."),
+    ("own_it", "caller", "I talked to someone Tuesday and Friday. Third time now."),
+    (
+        "urgent_risk",
+        "caller",
+        "I bumped my head on the door, I'm on warfarin, and I've been sick twice.",
+    ),
+    ("orient", "caller", "Wait, what? Is the baby okay?"),
+    ("real_timeline", "agent", "I'll have the nurse call you back later."),
+    ("real_timeline", "agent", "Let me have the pharmacist look and call you back soon."),
+    ("validate_first", "caller", "I'm honestly offended by this letter."),
 ]
 
 
