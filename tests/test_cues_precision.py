@@ -123,6 +123,12 @@ panicking or anything", a contingency's callback, "figured it'd take forever" ar
 cards; "swore up and down", a rebill promised then collections, "talked to someone"
 three times, a knock to the head on a thinner with vomiting, "is the baby okay?", "call
 you back later", "let me ... call you back soon", "I'm offended" raise.
+From train_ew..ez: prep "done twice", "a lot of spinach", a sibling's wedding, coverage
+as it usually goes, the caller's own errand, a confirming letter are no cards; wanting
+to be "done", a promise quoted ("you'll get a call"), "nobody can be bothered", the
+story told to the last person, each side pointing at the other, "I was told it was
+fixed", "swore they sent", a chain of transfers, "the team will process it", "while
+this thing grows" raise.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -802,6 +808,13 @@ QUIET: list[tuple[str, str, str]] = [
         "If that happens again I'll end the call and my manager will call you.",
     ),
     ("subtext_exhausted", "caller", "Oh great. Honestly I figured it'd take forever."),
+    # session 10, train_ew..ez
+    ("urgent_risk", "caller", "I've done this twice, I just want to check the split prep timing."),
+    ("urgent_risk", "caller", "Nope, I just ate a lot of spinach at my son's this week."),
+    ("subtext_fear", "caller", "Can I move the echo? My brother's getting married that weekend."),
+    ("explain_the_no", "agent", "Travel shots usually aren't covered, so we go over prices first."),
+    ("close_the_loop", "agent", "Sure. Are you sending it to the new dermatologist yourself?"),
+    ("close_the_loop", "agent", "You'll get a letter from the plan saying approved, keep it."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1049,6 +1062,27 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("real_timeline", "agent", "I'll have the nurse call you back later."),
     ("real_timeline", "agent", "Let me have the pharmacist look and call you back soon."),
     ("validate_first", "caller", "I'm honestly offended by this letter."),
+    # session 10, train_ew..ez
+    ("urgent_risk", "caller", "I've thought about just, you know. Being done. Before it gets bad."),
+    ("own_it", "caller", "He said, you'll get a call with a date. I have not gotten one."),
+    ("own_it", "caller", "Every time I call I get a recording, and nobody can be bothered."),
+    ("own_it", "caller", "I already went through the whole thing with the last person."),
+    (
+        "own_it",
+        "caller",
+        "I called back in April about this exact thing, and it's billed wrong again.",
+    ),
+    ("own_it", "caller", "The hospital says it's you, you said the hospital had to send it."),
+    ("own_it", "caller", "The clinic says they faxed it, the vendor says there's no order."),
+    ("own_it", "caller", "No order at the lab. Again. I was told it was fixed."),
+    ("own_it", "caller", "The auth your people swore they sent? The pharmacy never got it."),
+    ("own_it", "caller", "Scheduling gave me imaging, and imaging just gave me this number."),
+    (
+        "close_the_loop",
+        "agent",
+        "I'll reopen it, and the slide team will process it as soon as they can.",
+    ),
+    ("orient", "caller", "I'm just standing still while this thing grows."),
 ]
 
 
