@@ -129,6 +129,11 @@ to be "done", a promise quoted ("you'll get a call"), "nobody can be bothered", 
 story told to the last person, each side pointing at the other, "I was told it was
 fixed", "swore they sent", a chain of transfers, "the team will process it", "while
 this thing grows" raise.
+From train_fa..fd: a worry "for nothing", "not because I'm nervous", a wage "too much",
+a transfer in the present to a named person, "back to desk work in a week or so", a
+drain that "drives me nuts", waking up "with the wrong knee", results the agent can't
+discuss "but" with a way on, "later in the week" are no cards; speech gone odd with
+a numb hand, a sharp pain on breathing in with breathlessness raise.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -815,6 +820,20 @@ QUIET: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "Travel shots usually aren't covered, so we go over prices first."),
     ("close_the_loop", "agent", "Sure. Are you sending it to the new dermatologist yourself?"),
     ("close_the_loop", "agent", "You'll get a letter from the plan saying approved, keep it."),
+    # session 10, train_fa..fd
+    ("orient", "caller", "Oh, that was easy. I've been stressing about it all week for nothing."),
+    ("orient", "caller", "Not because I'm nervous, I just want to get through Christmas first."),
+    ("offer_choice", "caller", "I don't know what they pay you, but it's too much."),
+    ("close_the_loop", "agent", "I'm transferring you to Luis at PT scheduling, he has it open."),
+    ("real_timeline", "agent", "Most people are back to desk work in a week or so."),
+    ("validate_first", "caller", "Tomorrow, please. The drain drives me nuts at night."),
+    ("urgent_risk", "caller", "I just don't want to wake up with the wrong knee done."),
+    (
+        "explain_the_no",
+        "agent",
+        "I can't discuss results, but it's been reviewed and she'll call today.",
+    ),
+    ("subtext_fear", "caller", "Can I push the postpartum check to later in the week?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1083,6 +1102,14 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "I'll reopen it, and the slide team will process it as soon as they can.",
     ),
     ("orient", "caller", "I'm just standing still while this thing grows."),
+    # session 10, train_fa..fd
+    (
+        "urgent_risk",
+        "caller",
+        "My mouth's being funny and my right hand's gone all pins and needles.",
+    ),
+    ("urgent_risk", "caller", "I'm out of breath, and it's sharp on my side when I breathe in."),
+    ("offer_choice", "caller", "It's all too much, the bills and the appointments."),
 ]
 
 
