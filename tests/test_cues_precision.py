@@ -134,6 +134,11 @@ a transfer in the present to a named person, "back to desk work in a week or so"
 drain that "drives me nuts", waking up "with the wrong knee", results the agent can't
 discuss "but" with a way on, "later in the week" are no cards; speech gone odd with
 a numb hand, a sharp pain on breathing in with breathlessness raise.
+From train_fe..fg: staying on while connecting a named nurse, a transfer with its
+fallback number, "a thing at my grandson's school", a company sending one away,
+hating being hungry, a two-dose vaccine are no cards; asking the team to "get that
+out", a claim "submitted for reprocessing" with only a reference number, "one of
+them will call", "transferred me four times", a chain of "sends me to" raise.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -834,6 +839,25 @@ QUIET: list[tuple[str, str, str]] = [
         "I can't discuss results, but it's been reviewed and she'll call today.",
     ),
     ("subtext_fear", "caller", "Can I push the postpartum check to later in the week?"),
+    # session 10, train_fe..fg
+    ("close_the_loop", "agent", "I'll stay on while I connect you to Nurse Ada and brief her."),
+    (
+        "close_the_loop",
+        "agent",
+        "I'm transferring you to their desk. If the call drops, their number is 555-0148.",
+    ),
+    (
+        "subtext_fear",
+        "caller",
+        "Can I move my follow-up? I've got a thing at my granddaughter's school.",
+    ),
+    (
+        "subtext_fear",
+        "caller",
+        "My company is sending me to Denver that week, so I need to move the scan.",
+    ),
+    ("validate_first", "caller", "Mornings are best, I hate being hungry all day."),
+    ("subtext_cost", "caller", "She's four now, does she still need the two-dose flu shot?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1110,6 +1134,20 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ),
     ("urgent_risk", "caller", "I'm out of breath, and it's sharp on my side when I breathe in."),
     ("offer_choice", "caller", "It's all too much, the bills and the appointments."),
+    # session 10, train_fe..fg
+    ("close_the_loop", "agent", "Wound care isn't sent yet, I'll ask the team to get that out."),
+    (
+        "close_the_loop",
+        "agent",
+        "I've submitted it for reprocessing, your reference number is R-2258.",
+    ),
+    ("close_the_loop", "agent", "That's one for the pharmacists. I'll have one of them call you."),
+    ("own_it", "caller", "Finally. They transferred me like four times."),
+    (
+        "own_it",
+        "caller",
+        "Pre-op sends me to the surgeon's office, and the surgeon's office sends me to you.",
+    ),
 ]
 
 
