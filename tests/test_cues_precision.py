@@ -139,6 +139,11 @@ fallback number, "a thing at my grandson's school", a company sending one away,
 hating being hungry, a two-dose vaccine are no cards; asking the team to "get that
 out", a claim "submitted for reprocessing" with only a reference number, "one of
 them will call", "transferred me four times", a chain of "sends me to" raise.
+From train_fh..fj: a lesson learned about skipping, "nowhere to be", a vendor's
+schedule checked, a web quirk passed on, a waitlist on top of a booked date,
+"annoyed but fine", a reassurance ("doesn't do injections without talking it
+through"), panic about money are no cards; "told the front desk twice", "the last
+fellow", "no refund due" raise.
 The playbook's guards are tested alone (no learned layer, no emotion reader): the
 learned layer is retrained and judged on the scripts, not on these sentences.
 """
@@ -858,6 +863,35 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     ("validate_first", "caller", "Mornings are best, I hate being hungry all day."),
     ("subtext_cost", "caller", "She's four now, does she still need the two-dose flu shot?"),
+    # session 10, train_fh..fj
+    (
+        "subtext_fear",
+        "caller",
+        "Refill on the allopurinol. I've learned my lesson about skipping it.",
+    ),
+    ("own_it", "caller", "Take your time, I've got nowhere to be."),
+    ("close_the_loop", "agent", "Let me check with the vendor schedule. Name?"),
+    (
+        "close_the_loop",
+        "agent",
+        "A known quirk. I'll pass it along to our web team. You're all set.",
+    ),
+    (
+        "close_the_loop",
+        "agent",
+        "You're booked the 6th. I'll also put you on the cancellation list.",
+    ),
+    ("validate_first", "caller", "Fine. I'm annoyed but fine."),
+    (
+        "explain_the_no",
+        "agent",
+        "Dr. Amari doesn't do injections without talking it through first.",
+    ),
+    (
+        "orient",
+        "caller",
+        "I'm kind of panicking, we don't have eleven hundred dollars lying around.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1148,6 +1182,11 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "caller",
         "Pre-op sends me to the surgeon's office, and the surgeon's office sends me to you.",
     ),
+    # session 10, train_fh..fj
+    ("own_it", "caller", "I got married in June. I've told the front desk twice."),
+    ("reflect_back", "caller", "I told the last fellow that, and nothing changed."),
+    ("explain_the_no", "agent", "It went to an older balance, so there's no refund due."),
+    ("close_the_loop", "agent", "Nothing before March. I'll put you on the cancellation list."),
 ]
 
 
