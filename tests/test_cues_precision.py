@@ -892,6 +892,13 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "I'm kind of panicking, we don't have eleven hundred dollars lying around.",
     ),
+    # an ordinary visit moved, no test named and no far-off time
+    ("subtext_fear", "caller", "Yeah, I need to move my appointment on Thursday."),
+    (
+        "subtext_fear",
+        "caller",
+        "I'm calling to move my follow-up, I don't think I'll be up for it.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1187,6 +1194,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("reflect_back", "caller", "I told the last fellow that, and nothing changed."),
     ("explain_the_no", "agent", "It went to an older balance, so there's no refund due."),
     ("close_the_loop", "agent", "Nothing before March. I'll put you on the cancellation list."),
+    ("subtext_fear", "caller", "Can I move my appointment to next month?"),
+    ("subtext_fear", "caller", "Can I push my biopsy back? I'd rather wait a while."),
+    ("subtext_fear", "caller", "I'm booked for the knee replacement, can we push it out?"),
 ]
 
 
