@@ -256,23 +256,19 @@ def detect(
     :func:`match_trigger`). ``candidates``: the playbook's patterns that may match this
     utterance (``playbook.gates.candidates(a.present)``, once per utterance); None:
     every pattern is tried behind its own gate."""
+    markers: int | None = None
+    masks: tuple[int, ...] | None = None  # None: ungated; (): no trigger may match
     gates = playbook.gates
-    if candidates is None:
-        gates = None
-    if spec.handoff is not None:
-        markers = None
-        if gates is not None and candidates is not None:
+    if gates is not None and candidates is not None:
+        if spec.handoff is not None:
             markers = gates.markers(candidates, spec.kind)
+        masks = gates.masks(candidates, spec.kind)
+    if spec.handoff is not None:
         found = detect_handoff(spec.handoff, a, playbook, markers)
         if found is not None and not vetoed(spec, a, found.start):
             return found
-    if not spec.triggers:
+    if not spec.triggers or masks == ():
         return None
-    masks = None
-    if gates is not None and candidates is not None:
-        masks = gates.masks(candidates, spec.kind)
-        if not masks:
-            return None
     found = match_triggers(spec.triggers, a, playbook, spec.kind, earlier, masks)
     if found is None:
         return None
