@@ -178,8 +178,9 @@ class CueEngine:
                 self._learned_hits(a, utt.speaker, found)
             if self._emotion is not None and utt.speaker == "caller":
                 emotion_hits(self._emotion, a, found, self._cues.keys(), self._pb)
+            before = frozenset(self._cues)
             for spec, hit in found.values():
-                if spec.suppressed_by & found.keys():
+                if spec.suppressed_by & found.keys() or spec.quiet_after & before:
                     continue
                 events.append(self._raise(spec, hit, a, utt, turn))
             if utt.speaker == "caller" and self._heavy is None:

@@ -255,6 +255,9 @@ class KindSpec:
     #: kinds that, found in the same utterance, mean this one does not apply
     #: (anger *at the agent* is abuse, not validate_first)
     suppressed_by: frozenset[str] = frozenset()
+    #: kinds that, once raised earlier in the call, keep this one quiet for the rest of
+    #: it (after abuse, the caller's anger is at the agent: the boundary card is the move)
+    quiet_after: frozenset[str] = frozenset()
     #: vetoes for every trigger of the kind: in the match's sentence, in the utterance
     unless: Rx | None = None
     unless_utterance: Rx | None = None
@@ -531,6 +534,19 @@ def _expected_speaker(kind: str) -> str:
     return "call"
 
 
+def _other_kinds(
+    r: _Reader, f: dict[str, tuple[yaml.Node, yaml.Node]], kind: str, key: str
+) -> frozenset[str]:
+    """A kind's list of other cue kinds (``suppressed_by``, ``quiet_after``)."""
+    if key not in f:
+        return frozenset()
+    names = r.words(f[key][1], f"{kind}.{key}")
+    for n in names:
+        if n not in CUE_KINDS or n == kind:
+            raise r.fail(f[key][1], f"{kind}.{key}: bad cue kind {n!r}")
+    return frozenset(names)
+
+
 def _kind(r: _Reader, knode: yaml.Node, node: yaml.Node, kind: str) -> KindSpec:
     allowed = {
         "title",
@@ -541,6 +557,7 @@ def _kind(r: _Reader, knode: yaml.Node, node: yaml.Node, kind: str) -> KindSpec:
         "handoff",
         "heavy",
         "suppressed_by",
+        "quiet_after",
         "unless",
         "unless_utterance",
     }
@@ -568,13 +585,8 @@ def _kind(r: _Reader, knode: yaml.Node, node: yaml.Node, kind: str) -> KindSpec:
         if kind != "take_a_reset":
             raise r.fail(f["heavy"][0], "heavy: is for take_a_reset only")
         heavy = _heavy(r, f["heavy"][1])
-    suppressed_by: frozenset[str] = frozenset()
-    if "suppressed_by" in f:
-        names = r.words(f["suppressed_by"][1], f"{kind}.suppressed_by")
-        for n in names:
-            if n not in CUE_KINDS or n == kind:
-                raise r.fail(f["suppressed_by"][1], f"{kind}.suppressed_by: bad cue kind {n!r}")
-        suppressed_by = frozenset(names)
+    suppressed_by = _other_kinds(r, f, kind, "suppressed_by")
+    quiet_after = _other_kinds(r, f, kind, "quiet_after")
     if not triggers and handoff is None and heavy is None:
         raise r.fail(knode, f"kind {kind} has nothing that raises it (triggers, handoff or heavy)")
     return KindSpec(
@@ -587,6 +599,7 @@ def _kind(r: _Reader, knode: yaml.Node, node: yaml.Node, kind: str) -> KindSpec:
         handoff=handoff,
         heavy=heavy,
         suppressed_by=suppressed_by,
+        quiet_after=quiet_after,
         unless=r.patterns(f["unless"][1], f"{kind}.unless", True) if "unless" in f else None,
         unless_utterance=(
             r.patterns(f["unless_utterance"][1], f"{kind}.unless_utterance", True)

@@ -61,12 +61,26 @@ def test_caller_kinds_come_only_from_the_caller_and_agent_kinds_from_the_agent()
 def test_urgent_risk_and_abuse_alert_the_supervisor() -> None:
     e = CueEngine("c1")
     e.feed(utt("My husband's face is drooping and his speech is slurred."))
-    e.feed(utt("You're useless, you idiot.", seq=1, t=3.0))
-    e.feed(utt("This is ridiculous.", seq=2, t=6.0))
+    e.feed(utt("This is ridiculous.", seq=1, t=3.0))
+    e.feed(utt("You're useless, you idiot.", seq=2, t=6.0))
     by_kind = {c.kind: c for c in e.cues}
     assert by_kind["urgent_risk"].alert and by_kind["urgent_risk"].severity == "urgent"
     assert by_kind["abuse"].alert
     assert not by_kind["validate_first"].alert
+
+
+def test_anger_after_abuse_is_not_validated_but_anger_before_it_was() -> None:
+    """validate_first and reflect_back are ``quiet_after: [abuse]`` in the playbook."""
+    e = CueEngine("c1")
+    e.feed(utt("You're a useless idiot.", seq=0))
+    e.feed(utt("I can't refill that early.", "agent", 0, 3.0))
+    later = e.feed(utt("Whatever. This is ridiculous. Are you even listening to me?", seq=1, t=6.0))
+    assert raised(later) == []
+    assert set(e.raised_kinds()) == {"abuse", "explain_the_no"}
+
+    e = CueEngine("c2")
+    first = e.feed(utt("This is ridiculous, the third time they lost it.", call="c2"))
+    assert "validate_first" in raised(first)
 
 
 def test_urgent_risk_may_find_its_context_in_the_callers_earlier_turn() -> None:

@@ -72,6 +72,11 @@ def _broken(old: str, new: str) -> tuple[str, int]:
             "        negateable: false\n      - name: result_meaning",
             "unknown field 'negateable'",
         ),
+        (
+            "    quiet_after: [abuse]\n    # annoyance said as mild",
+            "    quiet_after: [abuse, anger]\n    # annoyance said as mild",
+            "quiet_after: bad cue kind 'anger'",
+        ),
     ],
 )
 def test_errors_name_the_file_and_line(old: str, new: str, words: str, tmp_path: Path) -> None:
