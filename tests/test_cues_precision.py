@@ -899,6 +899,11 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "I'm calling to move my follow-up, I don't think I'll be up for it.",
     ),
+    # session 11, train_fk..fn: the wish not to wake said of sedation, a third person's
+    # wish about where to live, an alarm slept through
+    ("urgent_risk", "caller", "I just hope I don't wake up during the surgery, honestly."),
+    ("urgent_risk", "caller", "My mom doesn't want to live with us, she likes her own place."),
+    ("urgent_risk", "caller", "What if I take the sleeping pill and didn't wake up for my shift?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1197,6 +1202,17 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "Can I move my appointment to next month?"),
     ("subtext_fear", "caller", "Can I push my biopsy back? I'd rather wait a while."),
     ("subtext_fear", "caller", "I'm booked for the knee replacement, can we push it out?"),
+    # session 11, train_fk..fn: a child's wish to die told by a parent; the wish not
+    # to wake at the end of a longer clause, or hoped for; anger in an idiom
+    ("urgent_risk", "caller", "He told his friend he doesn't want to be alive anymore."),
+    (
+        "urgent_risk",
+        "caller",
+        "They'd all be better if I stopped the pills one night and didn't wake up.",
+    ),
+    ("urgent_risk", "caller", "Some nights I'm hoping I just won't wake up."),
+    ("urgent_risk", "caller", "I wish I just wasn't here anymore."),
+    ("validate_first", "caller", "I'm fit to be tied, that's the fourth letter this month."),
 ]
 
 
