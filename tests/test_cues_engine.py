@@ -83,6 +83,24 @@ def test_anger_after_abuse_is_not_validated_but_anger_before_it_was() -> None:
     assert "validate_first" in raised(first)
 
 
+def test_a_handoff_after_an_emergency_is_a_courtesy_not_a_loop_left_open() -> None:
+    """close_the_loop is ``quiet_after: [urgent_risk]``; before one it is raised."""
+    e = CueEngine("c1")
+    e.feed(utt("My husband's face is drooping and his speech is slurred."))
+    e.feed(utt("Hang up and call 911 now. I'll let Dr. Amari's office know.", "agent", 0, 3.0))
+    assert "close_the_loop" not in e.raised_kinds()
+
+    e = CueEngine("c2")
+    e.feed(
+        utt(
+            "I'll let Dr. Amari's office know, and someone will get back to you.",
+            "agent",
+            call="c2",
+        )
+    )
+    assert "close_the_loop" in e.raised_kinds()
+
+
 def test_urgent_risk_may_find_its_context_in_the_callers_earlier_turn() -> None:
     """Chemo said in one turn, the fever in the next: a nurse puts the two together."""
     fever = "She's got a fever of 101 and she's shivering."
