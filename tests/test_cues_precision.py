@@ -904,6 +904,16 @@ QUIET: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "I just hope I don't wake up during the surgery, honestly."),
     ("urgent_risk", "caller", "My mom doesn't want to live with us, she likes her own place."),
     ("urgent_risk", "caller", "What if I take the sleeping pill and didn't wake up for my shift?"),
+    # a clinician's word at a visit, on a first call: a follow-up, not a broken promise
+    (
+        "own_it",
+        "caller",
+        "Dr. Ortiz said she'd send a referral to the skin clinic, and I haven't heard a thing.",
+    ),
+    ("own_it", "caller", "The tech said I'd hear from my doctor in a week. It's been nine days."),
+    # (session 10 had this one raise, from train_ew's label; the visit's word alone is
+    # now a follow-up: 16 wrong cards to 2 right in training, 10 to 1 held-out)
+    ("own_it", "caller", "He said, you'll get a call with a date. I have not gotten one."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1153,7 +1163,6 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "I'm honestly offended by this letter."),
     # session 10, train_ew..ez
     ("urgent_risk", "caller", "I've thought about just, you know. Being done. Before it gets bad."),
-    ("own_it", "caller", "He said, you'll get a call with a date. I have not gotten one."),
     ("own_it", "caller", "Every time I call I get a recording, and nobody can be bothered."),
     ("own_it", "caller", "I already went through the whole thing with the last person."),
     (
@@ -1213,6 +1222,13 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "Some nights I'm hoping I just won't wake up."),
     ("urgent_risk", "caller", "I wish I just wasn't here anymore."),
     ("validate_first", "caller", "I'm fit to be tied, that's the fourth letter this month."),
+    # the same promise after the caller was in touch
+    (
+        "own_it",
+        "caller",
+        "I called Tuesday and the woman said the nurse would call me back. Nobody did.",
+    ),
+    ("own_it", "caller", "Last time they said they'd fix the bill, and it's still wrong."),
 ]
 
 
