@@ -914,6 +914,8 @@ QUIET: list[tuple[str, str, str]] = [
     # (session 10 had this one raise, from train_ew's label; the visit's word alone is
     # now a follow-up: 16 wrong cards to 2 right in training, 10 to 1 held-out)
     ("own_it", "caller", "He said, you'll get a call with a date. I have not gotten one."),
+    ("urgent_risk", "caller", "I've been saving my pills in case I run out on the trip."),
+    ("urgent_risk", "caller", "My dad had a stroke in 2019 and he was in the hospital all day."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1229,6 +1231,21 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "I called Tuesday and the woman said the nurse would call me back. Nobody did.",
     ),
     ("own_it", "caller", "Last time they said they'd fix the bill, and it's still wrong."),
+    # urgent_risk misses read in the training sets: a seizure told with "she's had a
+    # fever all day" (ongoing, not a relative's history), "chest's tight", pills saved
+    # "just in case" (no reason given is the worry), "enough pills saved up"
+    (
+        "urgent_risk",
+        "caller",
+        "My son's had a fever all day and now he's jerking and his eyes rolled back.",
+    ),
+    ("urgent_risk", "caller", "Chest's tight again, and my left arm aches."),
+    (
+        "urgent_risk",
+        "caller",
+        "Since Dad died she says she's done. She's been saving up her pills, just in case.",
+    ),
+    ("urgent_risk", "caller", "I've got enough pills saved up, I'll take care of it myself."),
 ]
 
 
