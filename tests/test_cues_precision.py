@@ -916,6 +916,15 @@ QUIET: list[tuple[str, str, str]] = [
     ("own_it", "caller", "He said, you'll get a call with a date. I have not gotten one."),
     ("urgent_risk", "caller", "I've been saving my pills in case I run out on the trip."),
     ("urgent_risk", "caller", "My dad had a stroke in 2019 and he was in the hospital all day."),
+    # session 11, train_fo..fr: good news passed on, fear as motivation, a planned pause
+    ("close_the_loop", "agent", "That's so good to hear! I'll let her know you said thanks."),
+    ("orient", "caller", "Honestly it scared me into quitting smoking."),
+    ("subtext_fear", "caller", "The doctor wants me to stop the chemo for a week before surgery."),
+    (
+        "urgent_risk",
+        "caller",
+        "I don't see much reason to keep going with the app, it never works.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1246,6 +1255,24 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "Since Dad died she says she's done. She's been saving up her pills, just in case.",
     ),
     ("urgent_risk", "caller", "I've got enough pills saved up, I'll take care of it myself."),
+    # session 11, train_fo..fr
+    (
+        "urgent_risk",
+        "caller",
+        "His needle site is bleeding again, it's soaking right through the gauze.",
+    ),
+    (
+        "urgent_risk",
+        "caller",
+        "I've got enough put aside now. I don't see much reason to keep going.",
+    ),
+    ("validate_first", "caller", "Who the hell cancelled my appointment without calling me?"),
+    ("reflect_back", "caller", "You are not listen to me, I said the morning."),
+    ("own_it", "caller", "This is the third person today and nobody knows anything."),
+    ("own_it", "caller", "I've talked to the pharmacy, to billing, to the front desk. Nothing."),
+    ("explain_the_no", "agent", "Sorry, we can't put him back on the Tuesday schedule."),
+    ("subtext_cost", "caller", "If I take half, the bottle would last a lot longer."),
+    ("subtext_fear", "caller", "I want to ask about stopping my dialysis."),
 ]
 
 
