@@ -925,6 +925,21 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "I don't see much reason to keep going with the app, it never works.",
     ),
+    # session 11, train_fs..fv: tests done twice, one's own fear of the anaesthesia, a
+    # dose held before a test, a conclusion, the agent ending an abusive call
+    ("urgent_risk", "caller", "She did the blood draw twice because they lost the first tube."),
+    (
+        "urgent_risk",
+        "caller",
+        "Honestly I'm scared I'll wake up during it, or not wake up at all.",
+    ),
+    ("subtext_fear", "caller", "My echo is Friday. I take metoprolol, do I skip it that morning?"),
+    ("own_it", "caller", "Oh good, I take it at night anyway. So nothing changes."),
+    (
+        "close_the_loop",
+        "agent",
+        "im going to end this call now and a supervisor will follow up with you",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1273,6 +1288,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "Sorry, we can't put him back on the Tuesday schedule."),
     ("subtext_cost", "caller", "If I take half, the bottle would last a lot longer."),
     ("subtext_fear", "caller", "I want to ask about stopping my dialysis."),
+    ("urgent_risk", "caller", "I'm scared he won't wake up, he took all his pills."),
+    ("urgent_risk", "caller", "I think I took my heart pills twice this morning."),
 ]
 
 
