@@ -940,6 +940,8 @@ QUIET: list[tuple[str, str, str]] = [
         "agent",
         "im going to end this call now and a supervisor will follow up with you",
     ),
+    # session 11, train_fw..fy: a bill paid in two parts
+    ("subtext_cost", "caller", "It's sixty dollars. Can I pay half now and the rest on the 1st?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1290,6 +1292,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("subtext_fear", "caller", "I want to ask about stopping my dialysis."),
     ("urgent_risk", "caller", "I'm scared he won't wake up, he took all his pills."),
     ("urgent_risk", "caller", "I think I took my heart pills twice this morning."),
+    ("close_the_loop", "agent", "I'll resend it, and the pharmacy should reach out to you."),
 ]
 
 
