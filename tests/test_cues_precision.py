@@ -942,6 +942,9 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     # session 11, train_fw..fy: a bill paid in two parts
     ("subtext_cost", "caller", "It's sixty dollars. Can I pay half now and the rest on the 1st?"),
+    # money put by is no hoard of pills (the review of this session's own widening)
+    ("urgent_risk", "caller", "I've got enough saved for the copay, thankfully."),
+    ("urgent_risk", "caller", "I have enough set aside to pay half the bill."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
