@@ -945,6 +945,8 @@ QUIET: list[tuple[str, str, str]] = [
     # money put by is no hoard of pills (the review of this session's own widening)
     ("urgent_risk", "caller", "I've got enough saved for the copay, thankfully."),
     ("urgent_risk", "caller", "I have enough set aside to pay half the bill."),
+    # a collector's threat is about money, not fear about care
+    ("orient", "caller", "Now the collection agency is threatening to hit my credit."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1296,6 +1298,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "I'm scared he won't wake up, he took all his pills."),
     ("urgent_risk", "caller", "I think I took my heart pills twice this morning."),
     ("close_the_loop", "agent", "I'll resend it, and the pharmacy should reach out to you."),
+    ("orient", "caller", "The doctor said the clot is threatening his lung."),
 ]
 
 
