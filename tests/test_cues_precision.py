@@ -947,6 +947,8 @@ QUIET: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "I have enough set aside to pay half the bill."),
     # a collector's threat is about money, not fear about care
     ("orient", "caller", "Now the collection agency is threatening to hit my credit."),
+    # a past night told with its year: "all night" is a duration, not now
+    ("urgent_risk", "caller", "My daughter had chest pain all night back in 2020, it was reflux."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
