@@ -949,6 +949,12 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "Now the collection agency is threatening to hit my credit."),
     # a past night told with its year: "all night" is a duration, not now
     ("urgent_risk", "caller", "My daughter had chest pain all night back in 2020, it was reflux."),
+    # a family consulted is not a caller bounced between offices
+    (
+        "own_it",
+        "caller",
+        "I've talked to my wife, to my kids, to my pastor, and we want to go ahead.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
