@@ -955,6 +955,8 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "I've talked to my wife, to my kids, to my pastor, and we want to go ahead.",
     ),
+    # a course finished is not care refused
+    ("subtext_fear", "caller", "Good news, I'm coming off the chemo next month, he says I'm done!"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
