@@ -957,6 +957,18 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     # a course finished is not care refused
     ("subtext_fear", "caller", "Good news, I'm coming off the chemo next month, he says I'm done!"),
+    # what people say of a procedure is no symptom
+    ("urgent_risk", "caller", "People online say the biopsy is the worst pain they've ever had."),
+    # a faint at the dentist, told as the reason for dread
+    ("urgent_risk", "caller", "I can't do it awake, I passed out getting a filling."),
+    # a knock already checked, its warning signs said absent
+    (
+        "urgent_risk",
+        "caller",
+        "He bumped his head on Saturday, the urgent care said he's fine. No throwing up at all.",
+    ),
+    # a dose question before a test
+    ("subtext_fear", "caller", "I take 50 milligrams of atenolol every morning, should I skip it?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1309,6 +1321,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "I think I took my heart pills twice this morning."),
     ("close_the_loop", "agent", "I'll resend it, and the pharmacy should reach out to you."),
     ("orient", "caller", "The doctor said the clot is threatening his lung."),
+    ("urgent_risk", "caller", "My husband just passed out in the kitchen."),
+    ("urgent_risk", "caller", "She fainted at the dentist and she still isn't responding."),
+    ("urgent_risk", "caller", "He hit his head and he's not confused, but he keeps throwing up."),
 ]
 
 
