@@ -969,6 +969,25 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     # a dose question before a test
     ("subtext_fear", "caller", "I take 50 milligrams of atenolol every morning, should I skip it?"),
+    ("subtext_fear", "caller", "I take metoprolol, 25 milligrams, first thing. Do I skip it?"),
+    # the office cancelled, the caller did not ask to
+    (
+        "subtext_fear",
+        "caller",
+        "My surgery tomorrow is cancelled and you lot cancel it by voicemail.",
+    ),
+    # a reply sent back is no runaround
+    ("own_it", "caller", "I replied C like the text said, and it sent me back something odd."),
+    # someone else's standing worry, and a scare told as over
+    ("orient", "caller", "My mom's always nervous about strep, but it was negative, so."),
+    ("orient", "caller", "It was scary for about an hour, but the ER said no concussion."),
+    (
+        "orient",
+        "caller",
+        "He had RSV last winter, that was the real scary one, so this is nothing.",
+    ),
+    # the doctor's own halving is no stretching
+    ("subtext_cost", "caller", "I'm supposed to be on the 25, Dr. Chen cut it in half in April."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1324,6 +1343,19 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "My husband just passed out in the kitchen."),
     ("urgent_risk", "caller", "She fainted at the dentist and she still isn't responding."),
     ("urgent_risk", "caller", "He hit his head and he's not confused, but he keeps throwing up."),
+    (
+        "validate_first",
+        "caller",
+        "You cancelled it the night before by voicemail. It's a total shambles.",
+    ),
+    ("own_it", "caller", "I've rung twice already asking for these reminder texts to stop."),
+    (
+        "subtext_cost",
+        "caller",
+        "Could I just take it once a day? Honestly it goes a lot further that way.",
+    ),
+    ("explain_the_no", "agent", "So no, we can't swap it for blood work, she needs the scan."),
+    ("orient", "caller", "It was scary at first and I'm still scared, what if it comes back?"),
 ]
 
 
