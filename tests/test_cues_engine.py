@@ -172,6 +172,25 @@ def test_the_engines_own_heavy_words_skip_a_long_ago_death() -> None:
     assert not heavy("I passed the test on Sunday.")
 
 
+def test_bad_news_is_news_told_not_cancer_asked_about_or_denied() -> None:
+    from cues.detectors import detect_heavy
+    from cues.playbook import default_playbook
+    from cues.text import analyse
+
+    pb = default_playbook()
+    spec = pb.kinds["take_a_reset"]
+
+    def heavy(text: str) -> bool:
+        return detect_heavy(spec, analyse(text, pb.pleasantries, pb.doses, pb), pb) is not None
+
+    assert heavy("The biopsy. It's cancer, he wants to talk treatment.")
+    assert heavy("I thought it was nothing, but the biopsy showed cancer.")
+    assert not heavy("So nobody's saying it's cancer.")
+    assert not heavy("I looked on the internet. It is cancer? Nobody called us.")
+    assert not heavy("Why extra testing, does that happen when it's cancer?")
+    assert not heavy("Is that because she thinks it's cancer?")
+
+
 def test_routine_call_raises_nothing_and_no_reset() -> None:
     e = CueEngine("c1")
     for i, (who, text) in enumerate(
