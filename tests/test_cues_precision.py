@@ -986,6 +986,11 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "He had RSV last winter, that was the real scary one, so this is nothing.",
     ),
+    # a pregnancy ended is told, not care put off
+    ("subtext_fear", "caller", "There was no heartbeat at the scan, so I need to cancel the rest."),
+    # one's own commute; a call one hopes not to make
+    ("own_it", "caller", "I'm back and forth from work every night to see her."),
+    ("own_it", "caller", "I don't want to have to call again and explain it again."),
     # the doctor's own halving is no stretching
     ("subtext_cost", "caller", "I'm supposed to be on the 25, Dr. Chen cut it in half in April."),
 ]
@@ -1356,6 +1361,23 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ),
     ("explain_the_no", "agent", "So no, we can't swap it for blood work, she needs the scan."),
     ("orient", "caller", "It was scary at first and I'm still scared, what if it comes back?"),
+    ("urgent_risk", "caller", "I've had chest pain since last Monday and it's getting worse."),
+    (
+        "subtext_cost",
+        "caller",
+        "Since I lost my job he's going lighter on his shots so the pens last.",
+    ),
+    (
+        "subtext_cost",
+        "caller",
+        "I've been skipping the after-dinner checks, the strips cost too much.",
+    ),
+    ("own_it", "caller", "I called last week, and the week before, and the calls keep coming."),
+    (
+        "own_it",
+        "caller",
+        "Four months ago I called, you said you'd rebill it. Today I get a collections letter.",
+    ),
 ]
 
 
