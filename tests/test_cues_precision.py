@@ -991,6 +991,14 @@ QUIET: list[tuple[str, str, str]] = [
     # one's own commute; a call one hopes not to make
     ("own_it", "caller", "I'm back and forth from work every night to see her."),
     ("own_it", "caller", "I don't want to have to call again and explain it again."),
+    # strong words about the weather, a coach, an airline: not the call's matter
+    ("validate_first", "caller", "This heat is brutal. I'm furious at whoever invented July."),
+    ("validate_first", "caller", "His soccer coach is a disaster, I am so mad at that man."),
+    ("validate_first", "caller", "The airline cancelled my connection and I'm so done with them."),
+    ("orient", "caller", "Between the movers and the new school I'm losing my mind a little."),
+    # a faint at needles; the caller's own snoring
+    ("urgent_risk", "caller", "I hate needles and I nearly passed out last time."),
+    ("urgent_risk", "caller", "My wife says my snoring is rattling the windows, ha."),
     # the doctor's own halving is no stretching
     ("subtext_cost", "caller", "I'm supposed to be on the 25, Dr. Chen cut it in half in April."),
 ]
@@ -1373,6 +1381,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "I've been skipping the after-dinner checks, the strips cost too much.",
     ),
     ("own_it", "caller", "I called last week, and the week before, and the calls keep coming."),
+    ("validate_first", "caller", "I'm livid, the airline lost my bag with all my insulin in it."),
+    ("orient", "caller", "I'm losing my mind waiting for the biopsy results."),
+    ("urgent_risk", "caller", "His breathing is rattling and I can't wake him up."),
     (
         "own_it",
         "caller",
