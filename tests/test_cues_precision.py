@@ -1385,6 +1385,11 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "I'm losing my mind waiting for the biopsy results."),
     ("urgent_risk", "caller", "His breathing is rattling and I can't wake him up."),
     (
+        "subtext_fear",
+        "caller",
+        "My biopsy is scheduled for Monday, can I move it? Maybe to after the first of the year?",
+    ),
+    (
         "own_it",
         "caller",
         "Four months ago I called, you said you'd rebill it. Today I get a collections letter.",
