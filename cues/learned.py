@@ -101,6 +101,14 @@ The previous artifact of c248586 (3,497 scripts) gave, with today's playbook on 
 of those sets, P .878 R .925 routine_false 103. The trainer's own orient threshold
 (3.25) put GoEmotions test orient at .571, twice: run ``heard eval emotions`` before
 committing a retrain.
+
+Retrained 2026-11-28 (session 12) on 8,377 scripts (train_a..train_gk), with
+urgent_risk's threshold fixed at 1.5 and a neutral budget of 0.04 (``cues.train``:
+at 2.25 and 0.045 the retrain lost 7 held-out emergencies and put GoEmotions test
+neutral false at .0504). Same playbook, previous artifact -> this one, over 121
+held-out sets (4,840 calls, counts only): P .895 -> .896, R .928 -> .928,
+routine_false 115 -> 111; urgent_risk recall .933 -> .933. GoEmotions test orient
+.612 -> .612, validate .369 -> .373, neutral false .0479 -> .0492; ACI-Bench .876.
 """
 
 from __future__ import annotations
@@ -120,8 +128,9 @@ ARTIFACT = Path(__file__).parent / "models" / "learned.npz"
 ENV_ARTIFACT = "HEARD_CUES_MODEL"
 #: features whose weights are all smaller than this are dropped from a saved artifact
 #: (0.02 since 5,900 training scripts: at 0.005 the artifact passed 5 MiB; held-out
-#: raisings at 0.015 and 0.02 were the same)
-PRUNE_BELOW = 0.02
+#: raisings at 0.015 and 0.02 were the same. 0.025 since 8,377 scripts, where 0.02
+#: passed 5 MiB by 227 bytes: held-out raisings the same, training one card moved)
+PRUNE_BELOW = 0.025
 
 _TOKEN = re.compile(r"[a-z0-9']+|[.,;:!?]")
 _SCOPE_END = frozenset({".", ",", ";", ":", "!", "?", "but"})
