@@ -999,6 +999,14 @@ QUIET: list[tuple[str, str, str]] = [
     # a faint at needles; the caller's own snoring
     ("urgent_risk", "caller", "I hate needles and I nearly passed out last time."),
     ("urgent_risk", "caller", "My wife says my snoring is rattling the windows, ha."),
+    # a live handoff with its fallback, and a price is not a time
+    (
+        "close_the_loop",
+        "agent",
+        "Priya's got your account open now, she'll take it from here. If anything gets cut off, "
+        "her direct line is extension 418.",
+    ),
+    ("close_the_loop", "agent", "The pharmacy will give you a call around ten tomorrow morning."),
     # the doctor's own halving is no stretching
     ("subtext_cost", "caller", "I'm supposed to be on the 25, Dr. Chen cut it in half in April."),
 ]
@@ -1384,6 +1392,12 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "I'm livid, the airline lost my bag with all my insulin in it."),
     ("orient", "caller", "I'm losing my mind waiting for the biopsy results."),
     ("urgent_risk", "caller", "His breathing is rattling and I can't wake him up."),
+    (
+        "close_the_loop",
+        "agent",
+        "The card brings it down to around ten. The pharmacy will give you a call.",
+    ),
+    ("subtext_fear", "caller", "Forget it. Can't we just skip it until my physical next year?"),
     (
         "subtext_fear",
         "caller",
