@@ -1007,6 +1007,19 @@ QUIET: list[tuple[str, str, str]] = [
         "her direct line is extension 418.",
     ),
     ("close_the_loop", "agent", "The pharmacy will give you a call around ten tomorrow morning."),
+    # a pet minded for a trip, a price, a pregnancy's weeks, affairs long in order
+    (
+        "urgent_risk",
+        "caller",
+        "I took my dog over to my sister's for the week, so I won't be needing the Tuesday slot.",
+    ),
+    ("urgent_risk", "caller", "My meter costs forty dollars and the strips are fifty bucks a box."),
+    (
+        "urgent_risk",
+        "caller",
+        "The sugar drink test is at twenty-eight weeks, I think I'm twenty-seven now?",
+    ),
+    ("urgent_risk", "caller", "Mom got her affairs in order years ago. Can we book her physical?"),
     # the doctor's own halving is no stretching
     ("subtext_cost", "caller", "I'm supposed to be on the 25, Dr. Chen cut it in half in April."),
 ]
@@ -1398,6 +1411,17 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "The card brings it down to around ten. The pharmacy will give you a call.",
     ),
     ("subtext_fear", "caller", "Forget it. Can't we just skip it until my physical next year?"),
+    (
+        "urgent_risk",
+        "caller",
+        "I won't be needing them. Took my cat over to my sister's, wrote out who gets the truck.",
+    ),
+    (
+        "urgent_risk",
+        "caller",
+        "Sorry, my meter said forty-one a minute ago and my hands are shaky.",
+    ),
+    ("explain_the_no", "agent", "They were custom-ordered, so we can't return them for a refund."),
     (
         "subtext_fear",
         "caller",
