@@ -154,41 +154,32 @@ def test_a_grieving_arrival_ends_with_a_reset_card_and_its_words() -> None:
     assert engine.cues[-1].evidence.quote
 
 
-def test_the_engines_own_heavy_words_skip_a_long_ago_death() -> None:
-    # (the call context may still judge the call heavy; this is the engine's own signal)
+def _engine_heavy(text: str) -> bool:
+    """The engine's own heavy signal (the playbook's take_a_reset ``heavy``) on one utterance."""
     from cues.detectors import detect_heavy
     from cues.playbook import default_playbook
     from cues.text import analyse
 
     pb = default_playbook()
     spec = pb.kinds["take_a_reset"]
+    return detect_heavy(spec, analyse(text, pb.pleasantries, pb.doses, pb), pb) is not None
 
-    def heavy(text: str) -> bool:
-        return detect_heavy(spec, analyse(text, pb.pleasantries, pb.doses, pb), pb) is not None
 
-    assert heavy("He passed away on Sunday.")
-    assert heavy("Sorry, I'm crying, I just can't do this anymore.")
-    assert not heavy("My father died years ago, that's why I watch my heart.")
-    assert not heavy("I passed the test on Sunday.")
+def test_the_engines_own_heavy_words_skip_a_long_ago_death() -> None:
+    # (the call context may still judge the call heavy; this is the engine's own signal)
+    assert _engine_heavy("He passed away on Sunday.")
+    assert _engine_heavy("Sorry, I'm crying, I just can't do this anymore.")
+    assert not _engine_heavy("My father died years ago, that's why I watch my heart.")
+    assert not _engine_heavy("I passed the test on Sunday.")
 
 
 def test_bad_news_is_news_told_not_cancer_asked_about_or_denied() -> None:
-    from cues.detectors import detect_heavy
-    from cues.playbook import default_playbook
-    from cues.text import analyse
-
-    pb = default_playbook()
-    spec = pb.kinds["take_a_reset"]
-
-    def heavy(text: str) -> bool:
-        return detect_heavy(spec, analyse(text, pb.pleasantries, pb.doses, pb), pb) is not None
-
-    assert heavy("The biopsy. It's cancer, he wants to talk treatment.")
-    assert heavy("I thought it was nothing, but the biopsy showed cancer.")
-    assert not heavy("So nobody's saying it's cancer.")
-    assert not heavy("I looked on the internet. It is cancer? Nobody called us.")
-    assert not heavy("Why extra testing, does that happen when it's cancer?")
-    assert not heavy("Is that because she thinks it's cancer?")
+    assert _engine_heavy("The biopsy. It's cancer, he wants to talk treatment.")
+    assert _engine_heavy("I thought it was nothing, but the biopsy showed cancer.")
+    assert not _engine_heavy("So nobody's saying it's cancer.")
+    assert not _engine_heavy("I looked on the internet. It is cancer? Nobody called us.")
+    assert not _engine_heavy("Why extra testing, does that happen when it's cancer?")
+    assert not _engine_heavy("Is that because she thinks it's cancer?")
 
 
 def test_routine_call_raises_nothing_and_no_reset() -> None:
