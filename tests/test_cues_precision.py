@@ -1422,6 +1422,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "Sorry, my meter said forty-one a minute ago and my hands are shaky.",
     ),
     ("explain_the_no", "agent", "They were custom-ordered, so we can't return them for a refund."),
+    ("subtext_fear", "caller", "Can you cancel my mammogram? I just can't face it."),
     (
         "subtext_fear",
         "caller",
