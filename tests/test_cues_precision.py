@@ -1423,6 +1423,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ),
     ("explain_the_no", "agent", "They were custom-ordered, so we can't return them for a refund."),
     ("subtext_fear", "caller", "Can you cancel my mammogram? I just can't face it."),
+    ("validate_first", "caller", "I'm furious with the billing team, this is the third statement."),
     (
         "subtext_fear",
         "caller",
