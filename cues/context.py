@@ -61,9 +61,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Final
 
-from cues.gates import required_literals
+from cues.gates import LiteralIndex, required_literals
 from cues.types import Arrival, CallContext, Evidence, Stake
 from transcription.types import Utterance
 
@@ -146,55 +146,26 @@ class Gated:
 
 
 class _Lexicon:
-    """Every gate literal, found in one pass of a trie-shaped regex per utterance."""
+    """Every gate literal of the tracker's patterns, found in one pass per utterance."""
 
     def __init__(self) -> None:
         self._literals: set[str] = set()
-        self._scan: re.Pattern[str] | None = None
-        self._closure: dict[str, frozenset[str]] = {}
+        self._index: LiteralIndex | None = None
 
     def add(self, literals: Iterable[str]) -> None:
         new = set(literals) - self._literals
         if new:
             self._literals |= new
-            self._scan = None  # rebuilt on next use
-            self._closure.clear()
+            self._index = None  # rebuilt on next use
 
     def scan(self, text: str) -> frozenset[str]:
         """The gate literals that occur in ``text``."""
-        if self._scan is None:
-            self._scan = re.compile("(?=(" + _trie_regex(self._literals) + "))")
-        found: set[str] = set()
-        for m in self._scan.finditer(text):
-            hit = m.group(1)
-            closure = self._closure.get(hit)
-            if closure is None:
-                # The trie matches the longest literal at a position; the shorter ones
-                # starting there are its prefixes.
-                closure = frozenset(
-                    hit[:i] for i in range(1, len(hit) + 1) if hit[:i] in self._literals
-                )
-                self._closure[hit] = closure
-            found |= closure
-        return frozenset(found)
-
-
-def _trie_regex(words: Iterable[str]) -> str:
-    root: dict[str, Any] = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        kids = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not kids:
-            return ""
-        body = kids[0] if len(kids) == 1 else "(?:" + "|".join(kids) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(root)
+        if self._index is None:
+            self._index = LiteralIndex(self._literals)
+        found = self._index.scan(text)
+        if found is None:  # pragma: no cover - no pyahocorasick: one test per literal
+            return frozenset(lit for lit in self._literals if lit in text)
+        return found
 
 
 _LEXICON: Final = _Lexicon()

@@ -18,7 +18,7 @@ try:  # the stdlib's own pattern parser, to read the literals off patterns
 except ImportError:  # pragma: no cover - older layout
     import sre_parse as _sre
 
-__all__ = ["required_literals"]
+__all__ = ["LiteralIndex", "required_literals"]
 
 
 def required_literals(pattern: str) -> set[str] | None:
@@ -27,6 +27,35 @@ def required_literals(pattern: str) -> set[str] | None:
         return _literals_of(_sre.parse(pattern).data)
     except Exception:  # an unexpected parse tree: no gate, the pattern still works
         return None
+
+
+class LiteralIndex:
+    """A set of gate literals, all found in one pass over a text (Aho-Corasick).
+
+    ``scan(text)`` returns the literals present in ``text``; a pattern whose gate
+    shares none of them is skipped without running. Falls back to ``None`` (each
+    gate checked on its own) where pyahocorasick is not installed. The playbook's
+    triggers and the call-context tracker each keep one.
+    """
+
+    def __init__(self, literals: set[str]) -> None:
+        self._automaton: Any = None
+        try:
+            import ahocorasick
+        except ImportError:  # pragma: no cover - the dependency is declared
+            return
+        if not literals:
+            return
+        automaton = ahocorasick.Automaton()
+        for lit in literals:
+            automaton.add_word(lit, lit)
+        automaton.make_automaton()
+        self._automaton = automaton
+
+    def scan(self, text: str) -> frozenset[str] | None:
+        if self._automaton is None:
+            return None
+        return frozenset(lit for _, lit in self._automaton.iter(text))
 
 
 # Words too common to make a useful gate ("call", "the"): a pattern gated on them

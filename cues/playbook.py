@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import yaml
 
-from cues.gates import required_literals
+from cues.gates import LiteralIndex, required_literals
 from cues.types import AGENT_KINDS, CALLER_KINDS, CUE_KINDS, CueKind, Severity
 
 DEFAULT_PATH = Path(__file__).with_name("playbook.yaml")
@@ -91,34 +91,6 @@ class Rx:
         if not self.open(text, present):
             return iter(())
         return self.pattern.finditer(text)
-
-
-class LiteralIndex:
-    """Every gate literal of a playbook, found in one pass (Aho-Corasick).
-
-    ``scan(text)`` returns the literals present in ``text``; a pattern whose gate
-    shares none of them is skipped without running. Falls back to ``None`` (each
-    gate checked on its own) where pyahocorasick is not installed.
-    """
-
-    def __init__(self, literals: set[str]) -> None:
-        self._automaton: Any = None
-        try:
-            import ahocorasick
-        except ImportError:  # pragma: no cover - the dependency is declared
-            return
-        if not literals:
-            return
-        automaton = ahocorasick.Automaton()
-        for lit in literals:
-            automaton.add_word(lit, lit)
-        automaton.make_automaton()
-        self._automaton = automaton
-
-    def scan(self, text: str) -> frozenset[str] | None:
-        if self._automaton is None:
-            return None
-        return frozenset(lit for _, lit in self._automaton.iter(text))
 
 
 class TriggerGates:
