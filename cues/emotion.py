@@ -66,7 +66,7 @@ from pathlib import Path
 import numpy as np
 
 from cues.detectors import Match, vetoed
-from cues.learned import features
+from cues.learned import NgramIndex, features, raw_tokens
 from cues.playbook import KindSpec, Playbook
 from cues.text import Analysed, sentence_has
 
@@ -135,6 +135,8 @@ class EmotionReader:
     features_digest: str = ""
     path: str = ""
     _col: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    #: the vocabulary and word table, walked without building feature strings
+    _index: NgramIndex | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         k = len(self.emotions)
@@ -149,6 +151,8 @@ class EmotionReader:
         if set(self.emotions) - KIND_OF.keys():
             raise EmotionError(f"{self.path}: unknown emotions {sorted(self.emotions)}")
         object.__setattr__(self, "_col", {e: i for i, e in enumerate(self.emotions)})
+        index = NgramIndex(self.vocab, words=self.words, raw_words=True)
+        object.__setattr__(self, "_index", index)
 
     @property
     def enabled(self) -> frozenset[str]:
@@ -157,12 +161,11 @@ class EmotionReader:
     def scores(self, text: str) -> np.ndarray:
         """Log-odds of every emotion for ``text`` (lower-cased, as ``Analysed.masked``)."""
         out: np.ndarray = self.bias.copy()
-        get = self.vocab.get
-        rows = [i for i in map(get, features(text)) if i is not None]
+        assert self._index is not None
+        # the rows of features(text) in the vocabulary, and of EMOTION_WORD's words
+        rows, ws = self._index.walk(raw_tokens(text))
         if rows:
             out += self.weights.take(rows, axis=0).sum(axis=0)
-        wget = self.words.get
-        ws = [i for i in map(wget, EMOTION_WORD.findall(text)) if i is not None]
         if ws:
             out += self.word_sum.take(ws, axis=0).sum(axis=0) / float(
                 self.word_pieces.take(ws).sum()

@@ -7,9 +7,10 @@ for the kinds of its speaker with one sparse linear model per kind, trained by
 GoEmotions dev, and raises a kind the patterns did not find when its score clears
 the kind's threshold (chosen by grouped cross-validation for precision).
 
-Run time is numpy only and cheap (~33 µs an utterance): the features are strings
-looked up in a vocabulary stored with the weights, so there is no hashing seed and
-no model download.
+Run time is numpy and a walk over the tokens (~70 µs an utterance on the 2-core
+test machine): the features are strings in a vocabulary stored with the weights,
+so there is no hashing seed and no model download; at run time
+:class:`NgramIndex` looks them up by word ids without building the strings.
 
 Features of ``Analysed.masked`` (lower case, pleasantries blanked, doses masked):
 
@@ -170,6 +171,11 @@ def tokens(text: str) -> list[str]:
     return [get(t, t) for t in _TOKEN.findall(text)]
 
 
+def raw_tokens(text: str) -> list[str]:
+    """Words and punctuation of a lower-cased utterance, as written."""
+    return _TOKEN.findall(text)
+
+
 def features(text: str, clusters: Mapping[str, int] | None = None) -> list[str]:
     """The n-gram features of one lower-cased utterance (see the module docstring);
     with ``clusters`` (word -> cluster), also ``c:N`` per word and ``m:N`` per word in
@@ -196,7 +202,7 @@ def _walk(toks: list[str]) -> Iterator[tuple[int, str]]:
     """The features of one utterance as events, in feature order: ``(_OWN, tok)`` for
     a token's own features, ``(_GRAM, feature)`` for a bigram, a trigram or a "but",
     ``(_NEG, tok)`` for a token in a negator's scope. :func:`_features` spells them
-    out; :meth:`LearnedModel._rows` looks a token's own and negated rows up once."""
+    out; :class:`NgramIndex` walks the same way without building the strings."""
     prev = prev2 = ""
     negated = False
     for tok in toks:
@@ -237,6 +243,126 @@ def _negated_features(tok: str, cluster: int | None) -> list[str]:
     return ["n:" + tok] if cluster is None else ["n:" + tok, _NCLUSTER[cluster]]
 
 
+#: a token's id (0: in no bigram or trigram), own rows, negated rows, word row (-1:
+#: none) and its part in the walk (the flags below)
+_Token = tuple[int, tuple[int, ...], tuple[int, ...], int, int]
+_ENDS_SCOPE, _BUT, _ENDS_NEGATION, _NEGATES = 1, 2, 4, 8
+_ID_BITS = 20  # word ids are packed this many bits apart into one int key
+
+
+class NgramIndex:
+    """A vocabulary of :func:`features` (feature -> row), looked up without building
+    the feature strings.
+
+    ``walk(toks)`` gives ``[vocab[f] for f in _features(toks, clusters) if f in vocab]``
+    in the same order (so sums over the rows are the same to the last bit), and the
+    rows of the tokens in ``words`` (a word table: dense vectors, emotion scores).
+    It walks the tokens as :func:`_walk` does (``tests/test_cues_learned.py`` holds
+    the two together): a token's own rows (``w:``, ``c:``, ``p:``), negated rows
+    (``n:``, ``m:``) and word row are looked up once and kept, and a bigram or trigram
+    is looked up by its words' packed ids, so one with a word that is in no n-gram of
+    the vocabulary is not looked up at all. ``raw_words``: the word table is keyed by
+    the words as written ("dont"), not as :func:`tokens` restores them ("don't"),
+    and walk takes :func:`raw_tokens`.
+    """
+
+    __slots__ = ("_cache", "_clusters", "_grams", "_ids", "_raw", "_vocab", "_words")
+
+    def __init__(
+        self,
+        vocab: Mapping[str, int],
+        clusters: Mapping[str, int] | None = None,
+        words: Mapping[str, int] | None = None,
+        raw_words: bool = False,
+    ) -> None:
+        self._vocab = vocab
+        self._clusters = clusters
+        self._words = words
+        self._raw = raw_words
+        self._cache: dict[str, _Token] = {}
+        self._ids: dict[str, int] = {}
+        self._grams: dict[int, int] = {}
+        for feat, row in vocab.items():
+            if not feat.startswith(("b:", "t:")):
+                continue
+            key = 0
+            for word in feat[2:].split(" "):
+                # a trigram's key is over 1 << 2 * _ID_BITS, every bigram's under it
+                wid = self._ids.setdefault(word, len(self._ids) + 1)
+                key = (key << _ID_BITS) | wid
+            self._grams[key] = row
+        if len(self._ids) >= 1 << _ID_BITS:
+            raise LearnedError(f"{len(self._ids)} n-gram words: more than {_ID_BITS}-bit ids")
+
+    def walk(self, toks: list[str]) -> tuple[list[int], list[int]]:
+        """The feature rows of ``toks`` and the word-table rows of its words."""
+        cache = self._cache
+        grams = self._grams
+        out: list[int] = []
+        words: list[int] = []
+        prev = prev2 = 0  # ids of the previous two words; 0: none, or in no n-gram
+        have_prev = have_prev2 = False  # a word (any) precedes in the clause
+        negated = False
+        for tok in toks:
+            entry = cache.get(tok)
+            if entry is None:
+                entry = self._token(tok)
+            wid, own, neg, wrow, flags = entry
+            if wrow >= 0:
+                words.append(wrow)
+            if flags & _ENDS_SCOPE:
+                negated = have_prev2 = False
+                if flags & _BUT:
+                    out.extend(own)  # "w:but" alone
+                    prev, have_prev = wid, True
+                else:
+                    have_prev = False
+                continue
+            out.extend(own)
+            if have_prev and wid and prev:
+                i = grams.get((prev << _ID_BITS) | wid)
+                if i is not None:
+                    out.append(i)
+                if have_prev2 and prev2:
+                    i = grams.get((((prev2 << _ID_BITS) | prev) << _ID_BITS) | wid)
+                    if i is not None:
+                        out.append(i)
+            if negated:
+                if flags & _ENDS_NEGATION:
+                    negated = False
+                else:
+                    out.extend(neg)
+            if flags & _NEGATES:
+                negated = True
+            prev2, prev = prev, wid
+            have_prev2, have_prev = have_prev, True
+        return out, words
+
+    def _token(self, written: str) -> _Token:
+        tok = _CONTRACTIONS.get(written, written) if self._raw else written
+        c = self._clusters.get(tok) if self._clusters is not None else None
+        key = written if self._raw else tok
+        w = self._words.get(key) if self._words is not None and key[0] not in ".,;:!?" else None
+        flags = (
+            (_ENDS_SCOPE if tok in _SCOPE_END else 0)
+            | (_BUT if tok == "but" else 0)
+            | (_ENDS_NEGATION if tok in _NOT_SCOPE else 0)
+            | (_NEGATES if tok in _NEGATORS or tok.endswith("n't") else 0)
+        )
+        get = self._vocab.get
+        own = ("w:but",) if tok == "but" else _own_features(tok, c)
+        entry = (
+            self._ids.get(tok, 0),
+            tuple(i for i in map(get, own) if i is not None),
+            tuple(i for i in map(get, _negated_features(tok, c)) if i is not None),
+            -1 if w is None else w,
+            flags,
+        )
+        if len(self._cache) < _TOKEN_CACHE:
+            self._cache[written] = entry
+        return entry
+
+
 @dataclass(frozen=True)
 class LearnedModel:
     """Weights per kind over a fixed vocabulary; ``scores`` are log-odds."""
@@ -261,10 +387,8 @@ class LearnedModel:
     veto_relative: bool = False
     _col: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _dense_kinds: np.ndarray | None = field(default=None, repr=False, compare=False)
-    #: token -> (rows of its own features, rows of its negated features): see ``_rows``
-    _token_rows: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    #: the vocabulary walked without building feature strings: see ``_walk_rows``
+    _index: NgramIndex | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         k = len(self.kinds)
@@ -276,6 +400,8 @@ class LearnedModel:
         if self.bias.shape != (k,) or self.thresholds.shape != (k,) or self.vetoes.shape != (k,):
             raise LearnedError(f"{self.path}: bias/thresholds/vetoes need one value per kind")
         object.__setattr__(self, "_col", {kind: i for i, kind in enumerate(self.kinds)})
+        index = NgramIndex(self.vocab, self.clusters, self.dense_index)
+        object.__setattr__(self, "_index", index)
         dense = (self.dense_index, self.dense_vectors, self.dense_weights)
         if any(x is not None for x in dense):
             if any(x is None for x in dense):
@@ -315,47 +441,22 @@ class LearnedModel:
         get = self.vocab.get
         return [i for i in map(get, feats) if i is not None]
 
-    def _rows(self, toks: list[str]) -> list[int]:
-        """``self.rows(_features(toks, self.clusters))``, in the same order (so the sum
-        is the same to the last bit), without building the strings of the features
-        that belong to one token: a token's own rows (``w:``, ``c:``, ``p:``) and its
-        negated rows (``n:``, ``m:``) are looked up once and kept. Only the bigrams and
-        trigrams are looked up each time."""
-        cache = self._token_rows
-        get = self.vocab.get
-        out: list[int] = []
-        for event, s in _walk(toks):
-            if event == _GRAM:
-                i = get(s)
-                if i is not None:
-                    out.append(i)
-                continue
-            rows = cache.get(s)
-            if rows is None:
-                rows = self._rows_of_token(s)
-                if len(cache) < _TOKEN_CACHE:
-                    cache[s] = rows
-            out.extend(rows[0] if event == _OWN else rows[1])
-        return out
-
-    def _rows_of_token(self, tok: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        c = self.clusters.get(tok) if self.clusters is not None else None
-        return tuple(self.rows(_own_features(tok, c))), tuple(self.rows(_negated_features(tok, c)))
+    def _walk_rows(self, toks: list[str]) -> tuple[list[int], list[int]]:
+        """``(self.rows(_features(toks, self.clusters)), dense rows of toks)``, in the
+        same order (so the sums are the same to the last bit), without building the
+        feature strings (:class:`NgramIndex`)."""
+        assert self._index is not None
+        return self._index.walk(toks)
 
     def scores(self, text: str) -> np.ndarray:
         """Log-odds of every kind for one lower-cased utterance."""
-        toks = tokens(text)
-        rows = self._rows(toks)
+        rows, drows = self._walk_rows(tokens(text))
         out: np.ndarray = (
             self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
         )
-        if self._dense_kinds is not None:
-            assert self.dense_index is not None
-            get = self.dense_index.get
-            drows = [i for i in map(get, toks) if i is not None]
-            if drows:
-                # mean(vectors[rows]) @ weights, as the mean of the rows of their product
-                out += self._dense_kinds.take(drows, axis=0).sum(axis=0) / len(drows)
+        if self._dense_kinds is not None and drows:
+            # mean(vectors[rows]) @ weights, as the mean of the rows of their product
+            out += self._dense_kinds.take(drows, axis=0).sum(axis=0) / len(drows)
         return out
 
     def score(self, text: str, kind: str) -> float:
@@ -380,7 +481,9 @@ class LearnedModel:
             return self
         words = sorted(self.vocab, key=self.vocab.__getitem__)
         vocab = {words[i]: n for n, i in enumerate(keep)}
-        return replace(self, vocab=vocab, weights=self.weights[keep], _col={}, _dense_kinds=None)
+        return replace(
+            self, vocab=vocab, weights=self.weights[keep], _col={}, _dense_kinds=None, _index=None
+        )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

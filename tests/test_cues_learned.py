@@ -41,23 +41,51 @@ def test_features_knowing_is_not_negated_content() -> None:
 # --- artifact -------------------------------------------------------------------------
 
 
-def test_cached_token_rows_are_the_features_rows_in_order() -> None:
-    """Scoring looks a token's own features up once and keeps them; the rows (and so
-    the float sums) must be exactly those of :func:`features`, in the same order."""
+_WALK_TEXTS = (
+    "I don't know, but I'm not scared, just not sure about the biopsy",
+    "no. never. but fine, nobody called, im not worried, dont worry",
+    "can't breathe , can't sleep ; not again but still",
+    "",
+    "but but but",
+    "dont dont do n't ill ill, 'cause i'm not, but",
+)
+
+
+def _script_texts() -> list[str]:
+    """Every turn of the project's own scripted calls (a few hundred utterances)."""
+    from cues.scripts import load_scripts
+
+    scripts = load_scripts(Path(__file__).parent / "scripts")
+    return [t.text.lower() for s in scripts for t in s.turns]
+
+
+def test_walked_rows_are_the_features_rows_in_order() -> None:
+    """Scoring walks the tokens without building feature strings (ids for the n-grams,
+    a token's own rows kept); the rows (and so the float sums) must be exactly those
+    of :func:`features` in the vocabulary, in the same order, and the dense rows
+    those of the tokens in ``dense_index``."""
     from cues.learned import tokens
 
     model = default_model()
-    assert model is not None
-    texts = (
-        "I don't know, but I'm not scared, just not sure about the biopsy",
-        "no. never. but fine, nobody called, im not worried, dont worry",
-        "can't breathe , can't sleep ; not again but still",
-        "",
-        "but but but",
-    )
-    for text in texts * 2:  # the second pass reads from the cache
+    assert model is not None and model.dense_index is not None
+    for text in (*_WALK_TEXTS, *_WALK_TEXTS, *_script_texts()):  # twice: the cache
+        toks = tokens(text)
         want = model.rows(features(text, model.clusters))
-        assert model._rows(tokens(text)) == want, text
+        dense = [i for i in map(model.dense_index.get, toks) if i is not None]
+        assert model._walk_rows(toks) == (want, dense), text
+
+
+def test_emotion_reader_walks_the_same_rows() -> None:
+    """The emotion reader's index keys its word table by the words as written."""
+    from cues.emotion import EMOTION_WORD, default_reader
+    from cues.learned import raw_tokens
+
+    reader = default_reader()
+    assert reader is not None and reader._index is not None
+    for text in (*_WALK_TEXTS, *_WALK_TEXTS, *_script_texts()):
+        want = [i for i in map(reader.vocab.get, features(text)) if i is not None]
+        words = [i for i in map(reader.words.get, EMOTION_WORD.findall(text)) if i is not None]
+        assert reader._index.walk(raw_tokens(text)) == (want, words), text
 
 
 def test_committed_artifact_loads_small_and_consistent() -> None:
