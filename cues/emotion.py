@@ -60,7 +60,7 @@ import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -154,7 +154,7 @@ class EmotionReader:
         index = NgramIndex(self.vocab, words=self.words, raw_words=True)
         object.__setattr__(self, "_index", index)
 
-    @property
+    @cached_property  # read per caller utterance: computed once (the fields are frozen)
     def enabled(self) -> frozenset[str]:
         return frozenset(e for e, t in zip(self.emotions, self.thresholds, strict=True) if t == t)
 

@@ -118,7 +118,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -413,12 +413,12 @@ class LearnedModel:
             product = (self.dense_vectors @ self.dense_weights).astype(np.float32)
             object.__setattr__(self, "_dense_kinds", product)
 
-    @property
+    @cached_property  # read per utterance: computed once (the fields are frozen)
     def enabled(self) -> frozenset[str]:
         """Kinds the layer may raise."""
         return frozenset(k for k, t in zip(self.kinds, self.thresholds, strict=True) if t == t)
 
-    @property
+    @cached_property
     def vetoing(self) -> frozenset[str]:
         """Kinds whose pattern matches the layer may veto."""
         assert self.vetoes is not None
