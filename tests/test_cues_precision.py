@@ -1022,6 +1022,30 @@ QUIET: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "Mom got her affairs in order years ago. Can we book her physical?"),
     # the doctor's own halving is no stretching
     ("subtext_cost", "caller", "I'm supposed to be on the 25, Dr. Chen cut it in half in April."),
+    # the office needing a document is no question about the care
+    ("subtext_cost", "caller", "I switched to a new Medicare plan in March. Do you need the card?"),
+    # a form to sign is no care skipped
+    (
+        "subtext_fear",
+        "caller",
+        "Camp wants their own health form signed. Do I have to come back in for that?",
+    ),
+    # a reaction long past, told as the reason to worry
+    (
+        "urgent_risk",
+        "caller",
+        "His last reaction, his lips swelled up and we spent the night in the ER.",
+    ),
+    # a fever number said of minutes late
+    ("urgent_risk", "caller", "He's on chemo and we're running about 100 minutes behind."),
+    # a finished course of antibiotics is no overdose
+    (
+        "urgent_risk",
+        "caller",
+        "Can I just take the whole bottle of antibiotics and be done with it?",
+    ),
+    # one party named, then a verdict: no runaround
+    ("own_it", "caller", "She said that's the surgeon's job. The surgeon said it's fine to wait."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1433,6 +1457,26 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "own_it",
         "caller",
         "Four months ago I called, you said you'd rebill it. Today I get a collections letter.",
+    ),
+    ("urgent_risk", "caller", "Some days I figure I'll swallow all of my pills and be done."),
+    ("urgent_risk", "caller", "Her chemo was last week and she's running about 101 since noon."),
+    ("abuse", "caller", "I know your truck, I see it out back every night."),
+    (
+        "urgent_risk",
+        "caller",
+        "Her throat is closing up again, it's worse than her last reaction.",
+    ),
+    (
+        "own_it",
+        "caller",
+        "Billing said it was the lab's problem, the lab said it was yours, and nobody fixed it.",
+    ),
+    ("own_it", "caller", "I've been waiting since 8 this morning for a callback from the nurse."),
+    ("orient", "caller", "They said there's a spot on my kidney. What's a spot mean, anyway?"),
+    (
+        "orient",
+        "caller",
+        "Nobody's told me a thing about the scan, I'd like to know what I'm dealing with.",
     ),
 ]
 
