@@ -1044,6 +1044,12 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "Can I just take the whole bottle of antibiotics and be done with it?",
     ),
+    # a refill request routed to the prescriber is the routine path, not a case handed off
+    (
+        "close_the_loop",
+        "agent",
+        "Metformin, five hundred twice a day. No refills left, so I'll send it to Dr. Ruiz.",
+    ),
     # one party named, then a verdict: no runaround
     ("own_it", "caller", "She said that's the surgeon's job. The surgeon said it's fine to wait."),
 ]
@@ -1472,6 +1478,11 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "Billing said it was the lab's problem, the lab said it was yours, and nobody fixed it.",
     ),
     ("own_it", "caller", "I've been waiting since 8 this morning for a callback from the nurse."),
+    (
+        "close_the_loop",
+        "agent",
+        "You're out of refills. I'll send it to Dr. Ruiz and somebody will get back to you soon.",
+    ),
     ("orient", "caller", "They said there's a spot on my kidney. What's a spot mean, anyway?"),
     (
         "orient",
