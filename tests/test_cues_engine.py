@@ -182,6 +182,14 @@ def test_bad_news_is_news_told_not_cancer_asked_about_or_denied() -> None:
     assert not _engine_heavy("Is that because she thinks it's cancer?")
 
 
+def test_bad_news_read_in_a_report_and_a_death_dated_by_its_day() -> None:
+    assert _engine_heavy("There's a note in my portal that says 'malignant' and nobody called.")
+    assert not _engine_heavy("The pathology letter says cancer free, I just need a copy.")
+    assert not _engine_heavy("The letter says cancer screening is due in May.")
+    assert _engine_heavy("My dad passed last night, I need to cancel his visits.")
+    assert not _engine_heavy("She passed her road test yesterday, so she can drive me.")
+
+
 def test_routine_call_raises_nothing_and_no_reset() -> None:
     e = CueEngine("c1")
     for i, (who, text) in enumerate(

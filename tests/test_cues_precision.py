@@ -1050,6 +1050,20 @@ QUIET: list[tuple[str, str, str]] = [
         "agent",
         "Metformin, five hundred twice a day. No refills left, so I'll send it to Dr. Ruiz.",
     ),
+    # a drug's effect expected, not a promise of when: no vague time
+    ("real_timeline", "agent", "Give it time, you may feel a difference in a few weeks."),
+    # a slot asked about is no hedged promise
+    ("real_timeline", "agent", "I can have her call. Is sometime next week better for you?"),
+    # the payer's no caused by the office, owned
+    (
+        "explain_the_no",
+        "agent",
+        "The plan denied it because we sent the wrong code. That one's on us, not you.",
+    ),
+    # the agent's word said back, not a wish to skip
+    ("subtext_fear", "caller", "Skip it? No way. When can I get in for the scan?"),
+    # indifference about taste is no anger
+    ("validate_first", "caller", "The lemon one is fine, I don't care what it tastes like."),
     # one party named, then a verdict: no runaround
     ("own_it", "caller", "She said that's the surgeon's job. The surgeon said it's fine to wait."),
 ]
@@ -1483,6 +1497,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "agent",
         "You're out of refills. I'll send it to Dr. Ruiz and somebody will get back to you soon.",
     ),
+    ("explain_the_no", "agent", "Dr. Patel doesn't operate on Fridays."),
+    ("explain_the_no", "agent", "I can't cancel it unless the account holder calls."),
+    ("explain_the_no", "agent", "So Monday isn't going to happen, the procedure's off."),
     ("orient", "caller", "They said there's a spot on my kidney. What's a spot mean, anyway?"),
     (
         "orient",
