@@ -188,6 +188,8 @@ def test_bad_news_read_in_a_report_and_a_death_dated_by_its_day() -> None:
     assert not _engine_heavy("The letter says cancer screening is due in May.")
     assert _engine_heavy("My dad passed last night, I need to cancel his visits.")
     assert not _engine_heavy("She passed her road test yesterday, so she can drive me.")
+    assert _engine_heavy("It's my wife. I think she's gone. She's not breathing.")
+    assert not _engine_heavy("She's gone to the store, she's not breathing hard now.")
 
 
 def test_routine_call_raises_nothing_and_no_reset() -> None:

@@ -1062,6 +1062,16 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     # the agent's word said back, not a wish to skip
     ("subtext_fear", "caller", "Skip it? No way. When can I get in for the scan?"),
+    # an accident's cut is no self-harm
+    (
+        "urgent_risk",
+        "caller",
+        "My son has a deep cut on his leg from the fence, it stopped bleeding.",
+    ),
+    # an expected death at home under hospice is not the emergency protocol
+    ("urgent_risk", "caller", "She's on hospice. I think she's gone, she's not breathing."),
+    # help that spared the caller the runaround is no runaround
+    ("own_it", "caller", "Perfect, that saved me the back and forth with my employer."),
     # indifference about taste is no anger
     ("validate_first", "caller", "The lemon one is fine, I don't care what it tastes like."),
     # one party named, then a verdict: no runaround
@@ -1498,6 +1508,29 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "You're out of refills. I'll send it to Dr. Ruiz and somebody will get back to you soon.",
     ),
     ("explain_the_no", "agent", "Dr. Patel doesn't operate on Fridays."),
+    (
+        "urgent_risk",
+        "caller",
+        "I sat with her pills last night and thought I could swallow them and it'd all be over.",
+    ),
+    (
+        "urgent_risk",
+        "caller",
+        "I used... the inhaler like... eight times today... it's not really... helping.",
+    ),
+    (
+        "urgent_risk",
+        "caller",
+        "My wisdom tooth came out Monday and the swelling's moving down to my neck.",
+    ),
+    ("own_it", "caller", "They told me to call back four different times and nobody fixed it."),
+    ("own_it", "caller", "I called the pharmacy first and they said to call you."),
+    ("subtext_fear", "caller", "Could we push the hospice visit to next month? Dad isn't ready."),
+    (
+        "subtext_cost",
+        "caller",
+        "They gave me azithromycin. Can I take half and give my sister the other half? I'm broke.",
+    ),
     ("explain_the_no", "agent", "I can't cancel it unless the account holder calls."),
     ("explain_the_no", "agent", "So Monday isn't going to happen, the procedure's off."),
     ("orient", "caller", "They said there's a spot on my kidney. What's a spot mean, anyway?"),
