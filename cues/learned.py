@@ -7,7 +7,7 @@ for the kinds of its speaker with one sparse linear model per kind, trained by
 GoEmotions dev, and raises a kind the patterns did not find when its score clears
 the kind's threshold (chosen by grouped cross-validation for precision).
 
-Run time is numpy and a walk over the tokens (~70 µs an utterance on the 2-core
+Run time is numpy and a walk over the tokens (~70-100 µs an utterance on the 2-core
 test machine): the features are strings in a vocabulary stored with the weights,
 so there is no hashing seed and no model download; at run time
 :class:`NgramIndex` looks them up by word ids without building the strings.

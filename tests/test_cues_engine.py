@@ -190,6 +190,7 @@ def test_bad_news_read_in_a_report_and_a_death_dated_by_its_day() -> None:
     assert not _engine_heavy("She passed her road test yesterday, so she can drive me.")
     assert _engine_heavy("It's my wife. I think she's gone. She's not breathing.")
     assert not _engine_heavy("She's gone to the store, she's not breathing hard now.")
+    assert not _engine_heavy("I keep reading online about stillbirth and I'm so scared.")
 
 
 def test_routine_call_raises_nothing_and_no_reset() -> None:

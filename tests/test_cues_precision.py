@@ -1062,6 +1062,14 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     # the agent's word said back, not a wish to skip
     ("subtext_fear", "caller", "Skip it? No way. When can I get in for the scan?"),
+    # cancelling for someone who died is grief, not fear of the visit
+    (
+        "subtext_fear",
+        "caller",
+        "I need to cancel my husband's scan on the 9th. He passed on Friday.",
+    ),
+    # a lazy eye since childhood is no sudden vision loss
+    ("urgent_risk", "caller", "There's a shadow over my left eye, it's been that way since birth."),
     # an accident's cut is no self-harm
     (
         "urgent_risk",
@@ -1524,6 +1532,16 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "My wisdom tooth came out Monday and the swelling's moving down to my neck.",
     ),
     ("own_it", "caller", "They told me to call back four different times and nobody fixed it."),
+    (
+        "urgent_risk",
+        "caller",
+        "Since this morning there's a gray curtain coming down over my right eye.",
+    ),
+    (
+        "subtext_cost",
+        "caller",
+        "Do I have to test six times every day? The strips cost a dollar each after the first box.",
+    ),
     ("own_it", "caller", "I called the pharmacy first and they said to call you."),
     ("subtext_fear", "caller", "Could we push the hospice visit to next month? Dad isn't ready."),
     (
