@@ -1082,6 +1082,18 @@ QUIET: list[tuple[str, str, str]] = [
     ("own_it", "caller", "Perfect, that saved me the back and forth with my employer."),
     # indifference about taste is no anger
     ("validate_first", "caller", "The lemon one is fine, I don't care what it tastes like."),
+    # a contingency with a number to call is no handoff left open
+    (
+        "close_the_loop",
+        "agent",
+        "If the pharmacy gives you any trouble, have them call our help desk with reference 4471.",
+    ),
+    # a letter request routed to the clinician who writes them, nothing promised
+    (
+        "close_the_loop",
+        "agent",
+        "Dr. Feld writes those letters. I'll send the request to Dr. Feld.",
+    ),
     # one party named, then a verdict: no runaround
     ("own_it", "caller", "She said that's the surgeon's job. The surgeon said it's fine to wait."),
 ]
@@ -1514,6 +1526,11 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "close_the_loop",
         "agent",
         "You're out of refills. I'll send it to Dr. Ruiz and somebody will get back to you soon.",
+    ),
+    (
+        "close_the_loop",
+        "agent",
+        "I'll send it over to Dr. Lowe and she'll sign it whenever she gets a chance.",
     ),
     ("explain_the_no", "agent", "Dr. Patel doesn't operate on Fridays."),
     (
