@@ -1082,6 +1082,12 @@ QUIET: list[tuple[str, str, str]] = [
     ("own_it", "caller", "Perfect, that saved me the back and forth with my employer."),
     # indifference about taste is no anger
     ("validate_first", "caller", "The lemon one is fine, I don't care what it tastes like."),
+    # a driver announcing the pickup is no handoff
+    (
+        "close_the_loop",
+        "agent",
+        "You're booked for 9. Driver's Dana, she'll call when she's outside.",
+    ),
     # a contingency with a number to call is no handoff left open
     (
         "close_the_loop",
