@@ -135,8 +135,6 @@ class EmotionReader:
     features_digest: str = ""
     path: str = ""
     _col: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    #: the vocabulary and word table, walked without building feature strings
-    _index: NgramIndex | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         k = len(self.emotions)
@@ -151,8 +149,12 @@ class EmotionReader:
         if set(self.emotions) - KIND_OF.keys():
             raise EmotionError(f"{self.path}: unknown emotions {sorted(self.emotions)}")
         object.__setattr__(self, "_col", {e: i for i, e in enumerate(self.emotions)})
-        index = NgramIndex(self.vocab, words=self.words, raw_words=True)
-        object.__setattr__(self, "_index", index)
+
+    @cached_property
+    def _index(self) -> NgramIndex:
+        """The vocabulary and word table, walked without building feature strings
+        (built on the first score, not with the reader)."""
+        return NgramIndex(self.vocab, words=self.words, raw_words=True)
 
     @cached_property  # read per caller utterance: computed once (the fields are frozen)
     def enabled(self) -> frozenset[str]:
@@ -161,7 +163,6 @@ class EmotionReader:
     def scores(self, text: str) -> np.ndarray:
         """Log-odds of every emotion for ``text`` (lower-cased, as ``Analysed.masked``)."""
         out: np.ndarray = self.bias.copy()
-        assert self._index is not None
         # the rows of features(text) in the vocabulary, and of EMOTION_WORD's words
         rows, ws = self._index.walk(raw_tokens(text))
         if rows:
