@@ -162,10 +162,7 @@ class _Lexicon:
         """The gate literals that occur in ``text``."""
         if self._index is None:
             self._index = LiteralIndex(self._literals)
-        found = self._index.scan(text)
-        if found is None:  # pragma: no cover - no pyahocorasick: one test per literal
-            return frozenset(lit for lit in self._literals if lit in text)
-        return found
+        return self._index.scan(text)
 
 
 _LEXICON: Final = _Lexicon()

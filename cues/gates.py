@@ -33,12 +33,13 @@ class LiteralIndex:
     """A set of gate literals, all found in one pass over a text (Aho-Corasick).
 
     ``scan(text)`` returns the literals present in ``text``; a pattern whose gate
-    shares none of them is skipped without running. Falls back to ``None`` (each
-    gate checked on its own) where pyahocorasick is not installed. The playbook's
-    triggers and the call-context tracker each keep one.
+    shares none of them is skipped without running. Where pyahocorasick is missing
+    it tests each literal on its own (the same set, slower). The playbook's triggers
+    and the call-context tracker each keep one.
     """
 
     def __init__(self, literals: set[str]) -> None:
+        self._literals = frozenset(literals)
         self._automaton: Any = None
         try:
             import ahocorasick
@@ -52,9 +53,9 @@ class LiteralIndex:
         automaton.make_automaton()
         self._automaton = automaton
 
-    def scan(self, text: str) -> frozenset[str] | None:
-        if self._automaton is None:
-            return None
+    def scan(self, text: str) -> frozenset[str]:
+        if self._automaton is None:  # no pyahocorasick, or no literals
+            return frozenset(lit for lit in self._literals if lit in text)
         return frozenset(lit for _, lit in self._automaton.iter(text))
 
 

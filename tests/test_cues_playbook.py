@@ -224,3 +224,21 @@ def test_trigger_gates_keep_every_trigger_that_may_match() -> None:
                     may = rx.gate_set is None or not rx.gate_set.isdisjoint(a.present or ())
                     assert bool(markers >> j & 1) == may, (text, kind, j)
     assert pb.gates.candidates(None) is None
+
+
+def test_literal_index_finds_the_same_literals_without_pyahocorasick(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The one-pass scan and its fallback (a test per literal) agree, overlaps included."""
+    import sys
+
+    from cues.gates import LiteralIndex
+
+    literals = {"call", "called", "all", "back", "call back", "'ll"}
+    texts = ["i called back, they'll call", "nothing here", "", "ball"]
+    fast = LiteralIndex(literals)
+    monkeypatch.setitem(sys.modules, "ahocorasick", None)  # import now fails
+    slow = LiteralIndex(literals)
+    for text in texts:
+        assert fast.scan(text) == slow.scan(text) == {x for x in literals if x in text}
+    assert LiteralIndex(set()).scan("anything") == frozenset()
