@@ -234,11 +234,14 @@ def test_literal_index_finds_the_same_literals_without_pyahocorasick(
 
     from cues.gates import LiteralIndex
 
-    literals = {"call", "called", "all", "back", "call back", "'ll"}
+    literals = {"call", "called", "all", "back", "call back", "'ll", "ba", " "}
     texts = ["i called back, they'll call", "nothing here", "", "ball"]
     fast = LiteralIndex(literals)
     monkeypatch.setitem(sys.modules, "ahocorasick", None)  # import now fails
     slow = LiteralIndex(literals)
+    everywhere = {"ba", " "}  # too short to look for: always reported
     for text in texts:
-        assert fast.scan(text) == slow.scan(text) == {x for x in literals if x in text}
+        want = {x for x in literals if x in text} | everywhere
+        assert fast.scan(text) == slow.scan(text) == want
     assert LiteralIndex(set()).scan("anything") == frozenset()
+    assert LiteralIndex({"ok"}).scan("nothing") == {"ok"}
