@@ -234,14 +234,15 @@ def test_literal_index_finds_the_same_literals_without_pyahocorasick(
 
     from cues.gates import LiteralIndex
 
-    literals = {"call", "called", "all", "back", "call back", "'ll", "ba", " "}
+    literals = {"call", "called", "all", "back", "call back", "'ll", "ba", " ", "th"}
     texts = ["i called back, they'll call", "nothing here", "", "ball"]
     fast = LiteralIndex(literals)
     monkeypatch.setitem(sys.modules, "ahocorasick", None)  # import now fails
     slow = LiteralIndex(literals)
-    everywhere = {"ba", " "}  # too short to look for: always reported
+    everywhere = {" ", "th"}  # in most ordinary lines: always reported, never looked for
     for text in texts:
         want = {x for x in literals if x in text} | everywhere
         assert fast.scan(text) == slow.scan(text) == want
     assert LiteralIndex(set()).scan("anything") == frozenset()
-    assert LiteralIndex({"ok"}).scan("nothing") == {"ok"}
+    assert LiteralIndex({"th"}).scan("xyz") == {"th"}  # reported without looking
+    assert LiteralIndex({"ok"}).scan("xyz") == frozenset()  # looked for

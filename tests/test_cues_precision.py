@@ -1102,6 +1102,19 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     # one party named, then a verdict: no runaround
     ("own_it", "caller", "She said that's the surgeon's job. The surgeon said it's fine to wait."),
+    ("subtext_exhausted", "caller", "How many more rides do I get this year on the plan?"),
+    ("abuse", "caller", "Fine. I'll be waiting by the phone, then."),
+    ("urgent_risk", "caller", "The new boot is too tight, it's cutting into my leg at the top."),
+    (
+        "explain_the_no",
+        "agent",
+        "I'm glad to sort the bill out, but I can't do that if you threaten me.",
+    ),
+    (
+        "orient",
+        "caller",
+        "There's a stack of letters here and I'm afraid to throw any of them away.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1580,6 +1593,16 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "caller",
         "Nobody's told me a thing about the scan, I'd like to know what I'm dealing with.",
     ),
+    ("subtext_fear", "caller", "I'd like to cancel the rest of my treatments, please."),
+    ("explain_the_no", "agent", "I'm sorry, the plan denied the formulary exception."),
+    (
+        "urgent_risk",
+        "caller",
+        "I mixed up the pill box and my heart pills are all doubled, and now I'm so dizzy.",
+    ),
+    ("urgent_risk", "caller", "Honestly it would be easier to just not be here anymore."),
+    ("urgent_risk", "caller", "I keep cutting my arms when it gets bad at night."),
+    ("orient", "caller", "I'm afraid to open the letter with my biopsy results."),
 ]
 
 
