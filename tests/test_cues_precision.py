@@ -1115,6 +1115,9 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "There's a stack of letters here and I'm afraid to throw any of them away.",
     ),
+    ("own_it", "caller", "Clear liquids from 4 to 5 in the morning, then nothing. Got it."),
+    ("orient", "caller", "I was dreading the first night home, but it's fine, honestly."),
+    ("orient", "caller", "My dad had the same operation, he was terrified and did great."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1603,6 +1606,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "Honestly it would be easier to just not be here anymore."),
     ("urgent_risk", "caller", "I keep cutting my arms when it gets bad at night."),
     ("orient", "caller", "I'm afraid to open the letter with my biopsy results."),
+    ("own_it", "caller", "I left two messages on Monday, then nothing."),
+    ("orient", "caller", "I was nervous, but it's okay. I'm still worried about the results."),
 ]
 
 
