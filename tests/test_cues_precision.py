@@ -1118,6 +1118,7 @@ QUIET: list[tuple[str, str, str]] = [
     ("own_it", "caller", "Clear liquids from 4 to 5 in the morning, then nothing. Got it."),
     ("orient", "caller", "I was dreading the first night home, but it's fine, honestly."),
     ("orient", "caller", "My dad had the same operation, he was terrified and did great."),
+    ("explain_the_no", "agent", "I'm not able to keep going if there are threats, sir."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1608,6 +1609,23 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "I'm afraid to open the letter with my biopsy results."),
     ("own_it", "caller", "I left two messages on Monday, then nothing."),
     ("orient", "caller", "I was nervous, but it's okay. I'm still worried about the results."),
+    (
+        "subtext_fear",
+        "caller",
+        "She has the heart ultrasound Friday. Can we just cancel that one?",
+    ),
+    (
+        "subtext_fear",
+        "caller",
+        "I'm supposed to see Dr. Lin on Monday. Do I really have to come in?",
+    ),
+    ("subtext_fear", "caller", "Could we push the retina pictures out to spring sometime?"),
+    (
+        "subtext_cost",
+        "caller",
+        "We got the oxygen bill. Does she really have to be on it all the time?",
+    ),
+    ("urgent_risk", "caller", "Since this morning I can't see anything out of the left side."),
 ]
 
 
