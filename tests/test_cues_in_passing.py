@@ -61,7 +61,6 @@ RAISES: list[tuple[str, str, str]] = [
     # agent handoffs to a named party, left open
     ("close_the_loop", "agent", "The surgery scheduler will reach out to you about a date."),
     ("close_the_loop", "agent", "I'll have the pharmacist give you a call."),
-    ("close_the_loop", "agent", "You'd need to contact your insurance about that part."),
     # refusals in other words
     ("explain_the_no", "agent", "We can't expedite that one."),
     ("explain_the_no", "agent", "Physical therapy isn't a covered benefit on that plan."),

@@ -1118,6 +1118,9 @@ QUIET: list[tuple[str, str, str]] = [
     ("own_it", "caller", "Clear liquids from 4 to 5 in the morning, then nothing. Got it."),
     ("orient", "caller", "I was dreading the first night home, but it's fine, honestly."),
     ("orient", "caller", "My dad had the same operation, he was terrified and did great."),
+    # the patient sent to call someone is no handoff of the case (writers: 15 of 23 cards wrong)
+    ("close_the_loop", "agent", "You'd need to contact your insurance about that part."),
+    ("close_the_loop", "agent", "You could call your insurance about it."),
     ("explain_the_no", "agent", "I'm not able to keep going if there are threats, sir."),
 ]
 
