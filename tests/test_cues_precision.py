@@ -1122,6 +1122,8 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "You'd need to contact your insurance about that part."),
     ("close_the_loop", "agent", "You could call your insurance about it."),
     ("explain_the_no", "agent", "I'm not able to keep going if there are threats, sir."),
+    # a shrug is not anger to validate (training: 0 of 2 right)
+    ("validate_first", "caller", "Oh, I don't care who calls, as long as somebody does."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1629,6 +1631,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "We got the oxygen bill. Does she really have to be on it all the time?",
     ),
     ("urgent_risk", "caller", "Since this morning I can't see anything out of the left side."),
+    ("orient", "caller", "I'm so scared. What if it's cancer?"),
+    ("validate_first", "caller", "Who the hell cancelled my surgery without telling me?"),
 ]
 
 
