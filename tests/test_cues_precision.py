@@ -1124,6 +1124,9 @@ QUIET: list[tuple[str, str, str]] = [
     ("explain_the_no", "agent", "I'm not able to keep going if there are threats, sir."),
     # a shrug is not anger to validate (training: 0 of 2 right)
     ("validate_first", "caller", "Oh, I don't care who calls, as long as somebody does."),
+    # an image that will not go away is grief or dread said in passing, not a question
+    ("orient", "caller", "I keep picturing him in that hospital bed, that's all."),
+    ("orient", "caller", "I smoked for forty years, I know what they're looking for."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1633,6 +1636,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "Since this morning I can't see anything out of the left side."),
     ("orient", "caller", "I'm so scared. What if it's cancer?"),
     ("validate_first", "caller", "Who the hell cancelled my surgery without telling me?"),
+    ("orient", "caller", "Nobody's told me what they're looking for on this scan."),
 ]
 
 
