@@ -1127,6 +1127,9 @@ QUIET: list[tuple[str, str, str]] = [
     # an image that will not go away is grief or dread said in passing, not a question
     ("orient", "caller", "I keep picturing him in that hospital bed, that's all."),
     ("orient", "caller", "I smoked for forty years, I know what they're looking for."),
+    # one referral is no runaround (training: 7 wrong, none right)
+    ("own_it", "caller", "The pharmacy said to call you to get the prior authorization going."),
+    ("own_it", "caller", "Okay, are they going to pick up, or is this another runaround?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1637,6 +1640,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "I'm so scared. What if it's cancer?"),
     ("validate_first", "caller", "Who the hell cancelled my surgery without telling me?"),
     ("orient", "caller", "Nobody's told me what they're looking for on this scan."),
+    ("subtext_fear", "caller", "Do I really need the biopsy?"),
+    ("own_it", "caller", "The clinic said to call the lab, and the lab says they never got it."),
 ]
 
 
