@@ -1130,6 +1130,11 @@ QUIET: list[tuple[str, str, str]] = [
     # one referral is no runaround (training: 7 wrong, none right)
     ("own_it", "caller", "The pharmacy said to call you to get the prior authorization going."),
     ("own_it", "caller", "Okay, are they going to pick up, or is this another runaround?"),
+    # a loss's first days: "I don't know what to do with her pills", "I can't look at them"
+    # are grief (the call is heavy), not fear or overload (training: 15 wrong, none right)
+    ("orient", "caller", "She passed on Sunday and I don't know what to do with all her pills."),
+    ("offer_choice", "caller", "His bottles are still in the cabinet. I can't look at them."),
+    ("own_it", "caller", "My MRI got moved again. I want it back on Thursday."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1642,6 +1647,8 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "Nobody's told me what they're looking for on this scan."),
     ("subtext_fear", "caller", "Do I really need the biopsy?"),
     ("own_it", "caller", "The clinic said to call the lab, and the lab says they never got it."),
+    ("orient", "caller", "I'm worried about what the scan will show."),
+    ("offer_choice", "caller", "This is too much, I can't keep track of all these appointments."),
 ]
 
 
