@@ -52,18 +52,18 @@ class LiteralIndex:
     """A set of gate literals, all found in one pass over a text (Aho-Corasick).
 
     ``scan(text)`` returns the literals present in ``text``, and always those found
-    in most ordinary lines (" ", "th", "you"); a pattern whose gate shares none of them is
-    skipped without running. Where pyahocorasick is missing it tests each literal on
-    its own (the same set, slower). The playbook's triggers and the call-context
-    tracker each keep one.
+    in most ordinary lines (" ", "th", "you"); a pattern whose gate shares none of
+    them is skipped without running. Where pyahocorasick is missing it tests each
+    literal on its own (the same set, slower). The playbook's triggers and the
+    call-context tracker each keep one.
     """
 
     def __init__(self, literals: set[str]) -> None:
         # A literal such as " ", "d" or "th" is in nearly every utterance, many times
         # over: reporting each occurrence cost more than half of the scan (~78 hits an
         # utterance on ../shared/calls) and closed almost no gate. They are reported
-        # present without looking; a gate is a necessary condition only,
-        # so a pattern run on a text without them still decides alone.
+        # present without looking. A gate is only a necessary condition, so a pattern
+        # run on a text without them still decides alone.
         self._always = frozenset(lit for lit in literals if _everywhere(lit))
         self._literals = frozenset(literals) - self._always
         self._automaton: Any = None
