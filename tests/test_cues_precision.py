@@ -1135,6 +1135,12 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "She passed on Sunday and I don't know what to do with all her pills."),
     ("offer_choice", "caller", "His bottles are still in the cabinet. I can't look at them."),
     ("own_it", "caller", "My MRI got moved again. I want it back on Thursday."),
+    # not hearing about a first booking is no runaround (training: 1 right, 3 wrong first)
+    (
+        "own_it",
+        "caller",
+        "Dr. Ferreira ordered a sleep study and I never heard anything about when.",
+    ),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1649,6 +1655,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("own_it", "caller", "The clinic said to call the lab, and the lab says they never got it."),
     ("orient", "caller", "I'm worried about what the scan will show."),
     ("offer_choice", "caller", "This is too much, I can't keep track of all these appointments."),
+    ("own_it", "caller", "I left two messages last week and nobody ever called me back."),
 ]
 
 
