@@ -21,7 +21,9 @@ except ImportError:  # pragma: no cover - older layout
 __all__ = ["LiteralIndex", "required_literals"]
 
 #: ordinary call talk (normalised: lower case, straight quotes); a literal found in at
-#: least half of these lines is in nearly every utterance and gates nothing
+#: least half of these lines (" ", "th", "you") is in nearly every utterance and gates
+#: nothing: a gate holding one is no gate. Such literals were also most of the scan's
+#: hits (~78 an utterance on ../shared/calls), each built into the set it returns.
 _ORDINARY: Final = (
     "good morning, riverside clinic, this is sam, how can i help you today?",
     "hi, i need to reschedule my follow-up, and i had a question about my bill.",
@@ -51,38 +53,31 @@ def required_literals(pattern: str) -> set[str] | None:
 class LiteralIndex:
     """A set of gate literals, all found in one pass over a text (Aho-Corasick).
 
-    ``scan(text)`` returns the literals present in ``text``, and always those found
-    in most ordinary lines (" ", "th", "you"); a pattern whose gate shares none of
-    them is skipped without running. Where pyahocorasick is missing it tests each
-    literal on its own (the same set, slower). The playbook's triggers and the
-    call-context tracker each keep one.
+    ``scan(text)`` returns the literals present in ``text``; a pattern whose gate
+    shares none of them is skipped without running. Where pyahocorasick is missing
+    it tests each literal on its own (the same set, slower). The playbook's triggers
+    and the call-context tracker each keep one.
     """
 
     def __init__(self, literals: set[str]) -> None:
-        # A literal such as " ", "d" or "th" is in nearly every utterance, many times
-        # over: reporting each occurrence cost more than half of the scan (~78 hits an
-        # utterance on ../shared/calls) and closed almost no gate. They are reported
-        # present without looking. A gate is only a necessary condition, so a pattern
-        # run on a text without them still decides alone.
-        self._always = frozenset(lit for lit in literals if _everywhere(lit))
-        self._literals = frozenset(literals) - self._always
+        self._literals = frozenset(literals)
         self._automaton: Any = None
         try:
             import ahocorasick
         except ImportError:  # pragma: no cover - the dependency is declared
             return
-        if not self._literals:
+        if not literals:
             return
         automaton = ahocorasick.Automaton()
-        for lit in self._literals:
+        for lit in literals:
             automaton.add_word(lit, lit)
         automaton.make_automaton()
         self._automaton = automaton
 
     def scan(self, text: str) -> frozenset[str]:
-        if self._automaton is None:  # no pyahocorasick, or no literals to look for
-            return self._always.union(lit for lit in self._literals if lit in text)
-        return self._always.union(lit for _, lit in self._automaton.iter(text))
+        if self._automaton is None:  # no pyahocorasick, or no literals
+            return frozenset(lit for lit in self._literals if lit in text)
+        return frozenset(lit for _, lit in self._automaton.iter(text))
 
 
 # Words too common to make a useful gate ("call", "the"): a pattern gated on them
@@ -223,6 +218,7 @@ def _literals_of(seq: Any) -> set[str] | None:
             candidates.append(found)
     if run:
         candidates.append({"".join(run)})
+    candidates = [c for c in candidates if not any(map(_everywhere, c))]
     if not candidates:
         return None
     return max(
