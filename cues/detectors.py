@@ -42,6 +42,10 @@ def match_trigger(
     trigger's patterns may match (bit ``j`` for ``patterns[j]``, from
     :meth:`cues.playbook.TriggerGates.masks`); None: each pattern's gate is tested."""
     present = a.present
+    if present is not None:
+        for need in trigger.needs:
+            if need.isdisjoint(present):
+                return None
     if patterns is None:
         union = trigger.gate_union
         if union is not None and present is not None and union.isdisjoint(present):

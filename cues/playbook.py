@@ -185,6 +185,10 @@ class Trigger:
     #: union of the patterns' gates (None if one is ungated): one set test skips
     #: the whole trigger when none of its literals is in the utterance
     gate_union: frozenset[str] | None = None
+    #: the gates of what every match also needs in the utterance (``requires``, unless
+    #: an earlier utterance may meet it; ``with_sentence``): when one of them meets
+    #: none of the utterance's literals, no pattern is run
+    needs: tuple[frozenset[str], ...] = ()
     #: False: the learned layer's veto (:mod:`cues.learned`) does not apply to this
     #: trigger's match (an emotion named outright, "I'm really angry", is not new
     #: wording the playbook misreads, whatever else the utterance says)
@@ -420,23 +424,31 @@ def _trigger(r: _Reader, node: yaml.Node, kind: str) -> Trigger:
 
     gates = [p.gate_set for p in patterns if p.gate_set is not None]
     union = frozenset[str]().union(*gates) if len(gates) == len(patterns) else None
+    requires, with_sentence = guard("requires"), guard("with_sentence")
+    in_call = flag("requires_in_call", False)
+    needs = tuple(
+        rx.gate_set
+        for rx in (None if in_call else requires, with_sentence)
+        if rx is not None and rx.gate_set is not None
+    )
     return Trigger(
         name=name,
         patterns=patterns,
         gate_union=union,
+        needs=needs,
         negatable=flag("negatable", True),
         negation_inside=flag("negation_inside", False),
         block_past=flag("block_past", False),
         block_reported=flag("block_reported", False),
         block_hypothetical=flag("block_hypothetical", False),
-        requires=guard("requires"),
-        with_sentence=guard("with_sentence"),
+        requires=requires,
+        with_sentence=with_sentence,
         unless=guard("unless"),
         unless_utterance=guard("unless_utterance"),
         mask_doses=flag("mask_doses", True),
         turns=_turns(r, f, kind, name),
         learned_veto=flag("learned_veto", True),
-        requires_in_call=flag("requires_in_call", False),
+        requires_in_call=in_call,
     )
 
 

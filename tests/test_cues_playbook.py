@@ -226,6 +226,40 @@ def test_trigger_gates_keep_every_trigger_that_may_match() -> None:
     assert pb.gates.candidates(None) is None
 
 
+def test_a_trigger_whose_requirement_is_absent_runs_no_pattern() -> None:
+    """``Trigger.needs`` (the gates of ``requires`` and ``with_sentence``) skips a
+    trigger whose requirement cannot be met in the utterance: the same matches as
+    without it, and a requirement an earlier utterance may meet is no such gate."""
+    import dataclasses
+
+    from cues.detectors import match_trigger
+    from cues.text import analyse
+
+    pb = default_playbook()
+    with_needs = [(k, t) for k, s in pb.kinds.items() for t in s.triggers if t.needs]
+    assert len(with_needs) > 10
+    for _, t in with_needs:
+        if t.requires_in_call:
+            assert t.requires is None or t.requires.gate_set not in t.needs
+    sentences = (
+        "Lost. They lost it. Lost! And now I owe two hundred dollars for it.",
+        "We're going to skip a few sessions because of the cost, honestly.",
+        "I called three times and nobody called me back, this is the third time.",
+        "Can we push it way out, like to next year?",
+        "It's a van. It's a van that's supposed to come, and it never came.",
+        "Thanks, see you Tuesday.",
+    )
+    closed = 0
+    for text in sentences:
+        a = analyse(text, pb.pleasantries, pb.doses, pb)
+        assert a.present is not None
+        for kind, t in with_needs:
+            bare = dataclasses.replace(t, needs=())
+            assert match_trigger(t, a, pb, kind) == match_trigger(bare, a, pb, kind)
+            closed += any(n.isdisjoint(a.present) for n in t.needs)
+    assert closed  # the gate did skip some
+
+
 def test_literal_index_finds_the_same_literals_without_pyahocorasick(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
