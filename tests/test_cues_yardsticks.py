@@ -84,6 +84,7 @@ def test_robustness_agreement(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_bench_reports_a_rate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scripts = Path(__file__).parent / "scripts"
-    assert bench_main(["--scripts", str(scripts), "--rounds", "1", "--json"]) == 0
+    assert bench_main(["--scripts", str(scripts), "--rounds", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["utterances"] > 50 and out["utterances_per_s"] > 0
+    assert out["min_utterances_per_s"] <= out["utterances_per_s"] <= out["best_utterances_per_s"]
