@@ -1141,6 +1141,15 @@ QUIET: list[tuple[str, str, str]] = [
         "caller",
         "Dr. Ferreira ordered a sleep study and I never heard anything about when.",
     ),
+    # removed patterns whose raisings in the training sets were all wrong
+    ("subtext_exhausted", "caller", "How long until I can drive after the procedure?"),
+    ("subtext_exhausted", "caller", "Do I keep taking the antibiotic until it's finished?"),
+    ("subtext_exhausted", "caller", "Each visit they give you another form to sign, right?"),
+    ("explain_the_no", "agent", "That strength is on backorder, it should be in by Thursday."),
+    ("validate_first", "caller", "I'm not mad at you, I'm just confused by the bill."),
+    ("validate_first", "caller", "We did everything right with the forms, so it should be fine."),
+    ("own_it", "caller", "The package says shipped but it still isn't here."),
+    ("own_it", "caller", "Somebody dropped the ball on my lab order, but it's sorted now."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
