@@ -274,6 +274,9 @@ def test_heavy_news_makes_a_reset(turns: tuple[str, ...]) -> None:
         ("I'm scared it's cancer, is it?",),
         ("My mom had breast cancer, so I get yearly mammograms.",),
         ("I had a miscarriage back in 2015, it's on my chart.",),
+        # a machine that died is no death
+        ("My power chair's joystick died on Saturday, and insurance says to call you.",),
+        ("The oxygen concentrator died over the weekend, we're on the backup tanks.",),
     ],
 )
 def test_history_or_fear_is_not_heavy(turns: tuple[str, ...]) -> None:

@@ -1150,6 +1150,17 @@ QUIET: list[tuple[str, str, str]] = [
     ("validate_first", "caller", "We did everything right with the forms, so it should be fine."),
     ("own_it", "caller", "The package says shipped but it still isn't here."),
     ("own_it", "caller", "Somebody dropped the ball on my lab order, but it's sorted now."),
+    # an allowance counted, a term that ends by the calendar: bookkeeping
+    ("subtext_exhausted", "caller", "How many sessions do I have left on the referral?"),
+    ("subtext_exhausted", "caller", "When does the warranty end on these hearing aids?"),
+    # a reaction last week, over now
+    (
+        "urgent_risk",
+        "caller",
+        "Last Sunday she ate shrimp and her face swelled up, but she's fine now.",
+    ),
+    # a call ahead of a delivery is no handoff
+    ("close_the_loop", "agent", "I'll tell the driver about the handle. He'll call before he comes."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1665,6 +1676,9 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "I'm worried about what the scan will show."),
     ("offer_choice", "caller", "This is too much, I can't keep track of all these appointments."),
     ("own_it", "caller", "I left two messages last week and nobody ever called me back."),
+    ("subtext_exhausted", "caller", "How many more sessions do I have left? I'm worn out."),
+    ("urgent_risk", "caller", "She ate shrimp and her face swelled up, she's wheezing."),
+    ("close_the_loop", "agent", "The driver will sort it out and he'll call you."),
 ]
 
 
