@@ -1161,6 +1161,8 @@ QUIET: list[tuple[str, str, str]] = [
     ),
     # a call ahead of a delivery is no handoff
     ("close_the_loop", "agent", "I'll tell the driver about the handle. He'll call before he comes."),
+    # a time tied to an event ("once it's processed") is not a vague time word
+    ("real_timeline", "agent", "They'll reach out once it's been reviewed."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
