@@ -45,15 +45,11 @@ RAISES: list[tuple[str, str]] = [
         "validate_first",
         "Oh good, another form after you lost the first one. Nothing says service like a fax.",
     ),
-    # validate_first: the grievance said again as a fragment
+    # validate_first: the grievance said again (a bare fragment said again, "Nine hundred
+    # dollars.", is no longer read as anger: see indignant_repeat in the playbook)
     (
         "validate_first",
-        "The pharmacy says the prescription was cancelled by your office. Cancelled. "
-        "Nobody asked me.",
-    ),
-    (
-        "validate_first",
-        "They want nine hundred dollars for a strep test. Nine hundred dollars.",
+        "It's a van. It's a van that's supposed to come, and it never came.",
     ),
     # validate_first: rhetorical disbelief at the situation
     ("validate_first", "The plan denied his inhaler again. Is this some kind of joke?"),
