@@ -1163,6 +1163,11 @@ QUIET: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I'll tell the driver about the handle. He'll call before he comes."),
     # a time tied to an event ("once it's processed") is not a vague time word
     ("real_timeline", "agent", "They'll reach out once it's been reviewed."),
+    # grief's "I don't know what I'm doing now" and a plain "I'm so confused" are not a
+    # load too heavy to carry; reading up is not fear
+    ("offer_choice", "caller", "He was in that bed for months. I don't know what I'm doing now."),
+    ("offer_choice", "caller", "Sorry, I'm so confused, is the copay for the visit or the lab?"),
+    ("orient", "caller", "I keep reading about the new shingles vaccine, is it covered?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
