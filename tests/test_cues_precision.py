@@ -1168,6 +1168,9 @@ QUIET: list[tuple[str, str, str]] = [
     ("offer_choice", "caller", "He was in that bed for months. I don't know what I'm doing now."),
     ("offer_choice", "caller", "Sorry, I'm so confused, is the copay for the visit or the lab?"),
     ("orient", "caller", "I keep reading about the new shingles vaccine, is it covered?"),
+    # a feed is no overdose
+    ("urgent_risk", "caller", "Her fever's down a bit. She took like half a bottle of milk just now."),
+    ("urgent_risk", "caller", "I'm 36 weeks and get tightenings every twenty minutes, is that normal?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1686,6 +1689,13 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("subtext_exhausted", "caller", "How many more sessions do I have left? I'm worn out."),
     ("urgent_risk", "caller", "She ate shrimp and her face swelled up, she's wheezing."),
     ("close_the_loop", "agent", "The driver will sort it out and he'll call you."),
+    ("urgent_risk", "caller", "He took like half a bottle of Tylenol about an hour ago."),
+    (
+        "urgent_risk",
+        "caller",
+        "I'm 30 weeks, is it normal to get cramps every five minutes since lunch?",
+    ),
+    ("urgent_risk", "caller", "I'm 32 weeks pregnant and there's watery stuff in my underwear."),
 ]
 
 
