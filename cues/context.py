@@ -636,7 +636,9 @@ _HEAVY_CALLER = _rx(
     r"\b(?:time for|going (?:on|into)|starting|enroll(?:ing)? in) hospice\b",
     # ... not "he's dying of embarrassment", nor "Dr. Google says I have three weeks to live, ha"
     r"\b(?:is|he's|she's) dying\b(?! to\b| of (?:embarrassment|laughter|boredom|curiosity)\b)"
-    r"|\bterminal\b|\bend of life\b",
+    # "terminal" of an illness, not of a place ("I drive grain to the terminal")
+    r"|\bterminal(?:ly)?(?= (?:ill|cancer|illness|diagnosis|condition|stage|prognosis|disease)\b)"
+    r"|\b(?:is|it's|he's|she's|was|now|said|being|as) terminal\b|\bend of life\b",
     r"\b(?:weeks|months|days) to live\b(?![,.!]?\s*(?:ha|haha|lol|lmao)\b)",
     _PREGNANCY_LOSS,
     # a recent death of someone close, dated but not long ago ("she passed on saturday",

@@ -261,6 +261,7 @@ def test_lookalike_does_not_raise(kind: str, speaker: str, text: str) -> None:
         ("My husband passed away in June, and there's a bill in his name I don't understand.",),
         ("I had a miscarriage on Saturday, please cancel the ultrasound.",),
         ("The doctor called yesterday, the scan showed a tumor on my kidney.",),
+        ("They told us on Monday that it's terminal.",),
     ],
 )
 def test_heavy_news_makes_a_reset(turns: tuple[str, ...]) -> None:
@@ -277,6 +278,8 @@ def test_heavy_news_makes_a_reset(turns: tuple[str, ...]) -> None:
         # a machine that died is no death
         ("My power chair's joystick died on Saturday, and insurance says to call you.",),
         ("The oxygen concentrator died over the weekend, we're on the backup tanks.",),
+        # a terminal that is a place
+        ("My card runs out the 30th. I drive grain to the terminal, that's my living.",),
     ],
 )
 def test_history_or_fear_is_not_heavy(turns: tuple[str, ...]) -> None:
