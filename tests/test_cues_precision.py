@@ -1160,7 +1160,7 @@ QUIET: list[tuple[str, str, str]] = [
         "Last Sunday she ate shrimp and her face swelled up, but she's fine now.",
     ),
     # a call ahead of a delivery is no handoff
-    ("close_the_loop", "agent", "I'll tell the driver about the handle. He'll call before he comes."),
+    ("close_the_loop", "agent", "I'll tell the driver. He'll call before he comes."),
     # a time tied to an event ("once it's processed") is not a vague time word
     ("real_timeline", "agent", "They'll reach out once it's been reviewed."),
     # grief's "I don't know what I'm doing now" and a plain "I'm so confused" are not a
@@ -1169,8 +1169,8 @@ QUIET: list[tuple[str, str, str]] = [
     ("offer_choice", "caller", "Sorry, I'm so confused, is the copay for the visit or the lab?"),
     ("orient", "caller", "I keep reading about the new shingles vaccine, is it covered?"),
     # a feed is no overdose
-    ("urgent_risk", "caller", "Her fever's down a bit. She took like half a bottle of milk just now."),
-    ("urgent_risk", "caller", "I'm 36 weeks and get tightenings every twenty minutes, is that normal?"),
+    ("urgent_risk", "caller", "Her fever's down. She took like half a bottle of milk just now."),
+    ("urgent_risk", "caller", "I'm 36 weeks, I get tightenings every twenty minutes. Normal?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
