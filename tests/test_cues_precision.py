@@ -1171,6 +1171,9 @@ QUIET: list[tuple[str, str, str]] = [
     # a feed is no overdose
     ("urgent_risk", "caller", "Her fever's down. She took like half a bottle of milk just now."),
     ("urgent_risk", "caller", "I'm 36 weeks, I get tightenings every twenty minutes. Normal?"),
+    # someone else's fear, told: the caller's own is the card
+    ("orient", "caller", "He gets scared before each one, then he's grumpy for a week."),
+    ("orient", "caller", "She was scared, she thought maybe they forgot her."),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1696,6 +1699,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
         "I'm 30 weeks, is it normal to get cramps every five minutes since lunch?",
     ),
     ("urgent_risk", "caller", "I'm 32 weeks pregnant and there's watery stuff in my underwear."),
+    ("orient", "caller", "He gets scared before each scan, and honestly I'm scared too."),
 ]
 
 
