@@ -1174,6 +1174,8 @@ QUIET: list[tuple[str, str, str]] = [
     # someone else's fear, told: the caller's own is the card
     ("orient", "caller", "He gets scared before each one, then he's grumpy for a week."),
     ("orient", "caller", "She was scared, she thought maybe they forgot her."),
+    # a busy stretch is not an outrage
+    ("validate_first", "caller", "Work's been insane this week, can I move the MRI to Monday?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1700,6 +1702,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ),
     ("urgent_risk", "caller", "I'm 32 weeks pregnant and there's watery stuff in my underwear."),
     ("orient", "caller", "He gets scared before each scan, and honestly I'm scared too."),
+    ("validate_first", "caller", "This is insane. Three weeks and nobody has called me back."),
 ]
 
 
