@@ -1176,6 +1176,9 @@ QUIET: list[tuple[str, str, str]] = [
     ("orient", "caller", "She was scared, she thought maybe they forgot her."),
     # a busy stretch is not an outrage
     ("validate_first", "caller", "Work's been insane this week, can I move the MRI to Monday?"),
+    # news passed on as the call closes is no handoff of the case
+    ("close_the_loop", "agent", "I'll let her know. She'll want to hear that. Take care."),
+    ("close_the_loop", "agent", "Thank you for telling us. I'll let him know. Anything else?"),
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
@@ -1703,6 +1706,7 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("urgent_risk", "caller", "I'm 32 weeks pregnant and there's watery stuff in my underwear."),
     ("orient", "caller", "He gets scared before each scan, and honestly I'm scared too."),
     ("validate_first", "caller", "This is insane. Three weeks and nobody has called me back."),
+    ("close_the_loop", "agent", "I'll let her know, and she'll call you back about it."),
 ]
 
 
