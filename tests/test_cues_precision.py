@@ -1364,7 +1364,6 @@ STILL_RAISES: list[tuple[str, str, str]] = [
     ("orient", "caller", "I keep shaking, I'm so scared about what they found."),
     ("orient", "caller", "My husband's worried, and honestly I'm terrified too."),
     ("abuse", "caller", "You're lying to me, you useless people."),
-    ("own_it", "caller", "I've called four times and nothing changes."),
     ("urgent_risk", "caller", "Her lip is swelling up right now after she ate eggs."),
     # session 9, train_dk..dn
     ("subtext_exhausted", "caller", "Is this ever going to be over? Every week a new form."),
