@@ -34,6 +34,8 @@ def raised(text: str) -> bool:
 
 
 RAISES: list[str] = [
+    # from train_ia: the wish said as a thought about the family, beside a gun
+    "I keep sitting in the truck with the shotgun, thinking it'd be easier on everyone.",
     "I keep thinking everybody'd be better off. I've got the bottle right here.",
     "quick question, I think she got into her grandma's pill organizer, a couple are missing",
     # from train_ai..al: "go back in" is no past time; "not going away like they usually
@@ -148,6 +150,9 @@ RAISES: list[str] = [
 ]
 
 QUIET: list[str] = [
+    # a plan easier for the family; a death under anaesthesia told as why surgery frightens
+    "I was thinking it'd be easier on everybody if we did both visits Saturday.",
+    "My uncle went under for an operation and did not wake up, so she's nervous.",
     # negation and forms that asked
     "No chest pain, no trouble breathing, I just need my refill.",
     "The intake form asked about chest pain and shortness of breath, I said no.",

@@ -1182,6 +1182,8 @@ QUIET: list[tuple[str, str, str]] = [
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
+    # the worry that reads ahead (train_ia)
+    ("orient", "caller", "They biopsied it Monday and I've been reading stuff I shouldn't."),
     ("close_the_loop", "agent", "I'll have someone call you about it."),
     ("close_the_loop", "agent", "The specialist's office will reach out to you to set it up."),
     ("close_the_loop", "agent", "I'll message the nurse and she'll get back to you."),
