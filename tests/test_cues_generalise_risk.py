@@ -34,6 +34,8 @@ def raised(text: str) -> bool:
 
 
 RAISES: list[str] = [
+    # from train_ic: speech going wrong, said in lay words
+    "Sorry, my words are coming out all crooked this afternoon.",
     # from train_ia: the wish said as a thought about the family, beside a gun
     "I keep sitting in the truck with the shotgun, thinking it'd be easier on everyone.",
     "I keep thinking everybody'd be better off. I've got the bottle right here.",

@@ -160,6 +160,9 @@ def playbook_kinds(text: str, speaker: str) -> set[str]:
 
 
 QUIET: list[tuple[str, str, str]] = [
+    # two shots split between the arms; a video visit instead of coming in (train_id)
+    ("subtext_cost", "caller", "Can I get both in one arm or do they split them up?"),
+    ("subtext_cost", "caller", "Could I do one of those telehealth visits this time?"),
     ("close_the_loop", "agent", "If you'd like, the nurse can call you to go over the prep first."),
     ("close_the_loop", "agent", "Do you want me to have the pharmacist call you about the cost?"),
     ("close_the_loop", "agent", "I'll have the nurse call you this Friday to walk through it."),
