@@ -90,11 +90,10 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("close_the_loop", "agent", "I'll let them know you called."),
     ("close_the_loop", "agent", "I'll ask the billing team to look into it."),
     ("explain_the_no", "agent", "We can't guarantee it'll be done by then."),
-    # round 7: I keep saying; the wrong one; the same failed fix; not signed off;
+    # round 7: I keep saying; the wrong one; not signed off;
     # shoot her a message; another message
     ("reflect_back", "caller", "I kept telling you it's the left knee."),
     ("reflect_back", "caller", "You're pulling up the wrong account."),
-    ("reflect_back", "caller", "That's just what the other lady promised."),
     ("explain_the_no", "agent", "Your insurance still hasn't okayed the procedure."),
     ("close_the_loop", "agent", "I'll drop Dr. Lane a quick note."),
     ("close_the_loop", "agent", "I'm putting in another request for a callback."),

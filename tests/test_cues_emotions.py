@@ -34,7 +34,6 @@ VALIDATE = [
     "That billing department really pisses me off.",
     "Honestly this whole system is a shitshow.",
     "How hard is it to send one fax to the right number?",
-    "Why on earth would they cancel it without telling me?",
     "Three weeks on hold, that's the worst service ever.",
     "Which is insulting after twelve years as a patient there.",
     "They ruined my credit over a bill I already paid.",

@@ -160,6 +160,10 @@ def playbook_kinds(text: str, speaker: str) -> set[str]:
 
 
 QUIET: list[tuple[str, str, str]] = [
+    # someone else's call unanswered is no runaround of the caller; "why on earth"
+    # alone is surprise as often as anger (training: wrong 5 times of 5)
+    ("own_it", "caller", "My mom asked the aide for a blanket and nobody brought one."),
+    ("validate_first", "caller", "Why on earth is the generic cheaper than my copay?"),
     # two shots split between the arms; a video visit instead of coming in (train_id)
     ("subtext_cost", "caller", "Can I get both in one arm or do they split them up?"),
     ("subtext_cost", "caller", "Could I do one of those telehealth visits this time?"),
