@@ -65,7 +65,6 @@ RAISES: list[tuple[str, str, str]] = [
     ("real_timeline", "agent", "They'll call you as soon as they can."),
     # close_the_loop: the result arrives from nobody, at no time
     ("close_the_loop", "agent", "Okay, so that was turned down. They'll mail you a notice."),
-    ("close_the_loop", "agent", "You should receive a determination letter on that."),
     # an anonymous owner, whatever the agent's own step is dated
     (
         "close_the_loop",

@@ -143,8 +143,6 @@ RAISES: list[tuple[str, str]] = [
         "I explained all of it to the intake nurse last week. Why doesn't anyone write it down?",
     ),
     ("reflect_back", "No. I'm not going through the whole story again."),
-    # own_it: the same promise heard before
-    ("own_it", "That's exactly what the other lady promised me on Monday."),
 ]
 
 
