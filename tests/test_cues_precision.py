@@ -160,6 +160,13 @@ def playbook_kinds(text: str, speaker: str) -> set[str]:
 
 
 QUIET: list[tuple[str, str, str]] = [
+    # a payment put off to payday; the office owning the billing slip (train_if)
+    ("offer_choice", "caller", "I can pay some now but I can't do all of it until payday."),
+    (
+        "explain_the_no",
+        "agent",
+        "Your plan only covers the in-house lab. That was a mix-up on our end.",
+    ),
     # someone else's call unanswered is no runaround of the caller; "why on earth"
     # alone is surprise as often as anger (training: wrong 5 times of 5)
     ("own_it", "caller", "My mom asked the aide for a blanket and nobody brought one."),
