@@ -34,6 +34,8 @@ def raised(text: str) -> bool:
 
 
 RAISES: list[str] = [
+    # from train_ie: the caller's own ending, said as a preference
+    "If the scan's bad I would sooner end it myself than do all that again.",
     # from train_ic: speech going wrong, said in lay words
     "Sorry, my words are coming out all crooked this afternoon.",
     # from train_ia: the wish said as a thought about the family, beside a gun
@@ -152,6 +154,9 @@ RAISES: list[str] = [
 ]
 
 QUIET: list[str] = [
+    # an ending that is a call's, a relationship's or a course of pills
+    "Okay, I'll end it there, thanks so much for your help today.",
+    "I'd rather end the antibiotics early, they wreck my stomach.",
     # a plan easier for the family; a death under anaesthesia told as why surgery frightens
     "I was thinking it'd be easier on everybody if we did both visits Saturday.",
     "My uncle went under for an operation and did not wake up, so she's nervous.",

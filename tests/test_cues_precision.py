@@ -1196,6 +1196,7 @@ QUIET: list[tuple[str, str, str]] = [
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
+    ("orient", "caller", "Just thinking about the biopsy on Friday is freaking me out."),
     # the worry that reads ahead (train_ia)
     ("orient", "caller", "They biopsied it Monday and I've been reading stuff I shouldn't."),
     ("close_the_loop", "agent", "I'll have someone call you about it."),
