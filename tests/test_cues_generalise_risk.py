@@ -34,6 +34,8 @@ def raised(text: str) -> bool:
 
 
 RAISES: list[str] = [
+    # from train_ih: a count of a sleep aid no label allows, told in passing
+    "I couldn't sleep so I popped about nine of the Advil PMs, and I feel awful.",
     # from train_ie: the caller's own ending, said as a preference
     "If the scan's bad I would sooner end it myself than do all that again.",
     # from train_ic: speech going wrong, said in lay words
@@ -154,6 +156,7 @@ RAISES: list[str] = [
 ]
 
 QUIET: list[str] = [
+    "He's taken maybe six Tylenol over the past week for his knee.",
     # an ending that is a call's, a relationship's or a course of pills
     "Okay, I'll end it there, thanks so much for your help today.",
     "I'd rather end the antibiotics early, they wreck my stomach.",

@@ -1196,6 +1196,8 @@ QUIET: list[tuple[str, str, str]] = [
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
+    # second-language English for stretching a supply (train_ih)
+    ("subtext_cost", "caller", "Ten units in the night, so the pen is lasting more time, yes?"),
     ("orient", "caller", "Just thinking about the biopsy on Friday is freaking me out."),
     # the worry that reads ahead (train_ia)
     ("orient", "caller", "They biopsied it Monday and I've been reading stuff I shouldn't."),
