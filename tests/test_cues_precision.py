@@ -160,6 +160,9 @@ def playbook_kinds(text: str, speaker: str) -> set[str]:
 
 
 QUIET: list[tuple[str, str, str]] = [
+    # a hedge on a date is no refusal (train_ig)
+    ("explain_the_no", "agent", "I can't promise Thursday, but I'll push for it."),
+    ("explain_the_no", "agent", "We can't guarantee tomorrow. The lab runs them overnight."),
     # a payment put off to payday; the office owning the billing slip (train_if)
     ("offer_choice", "caller", "I can pay some now but I can't do all of it until payday."),
     (
