@@ -160,6 +160,8 @@ def playbook_kinds(text: str, speaker: str) -> set[str]:
 
 
 QUIET: list[tuple[str, str, str]] = [
+    # the reply to the agent's urgent advice, not fear to orient (training: 5 of 5 wrong)
+    ("orient", "caller", "Alright, alright, I'm calling them. You're kind of scaring me."),
     # a hedge on a date is no refusal (train_ig)
     ("explain_the_no", "agent", "I can't promise Thursday, but I'll push for it."),
     ("explain_the_no", "agent", "We can't guarantee tomorrow. The lab runs them overnight."),
