@@ -156,6 +156,8 @@ RAISES: list[str] = [
 ]
 
 QUIET: list[str] = [
+    # a stuffed nose (train_ij)
+    "Hay fever's got my nose blocked, I can't breathe through it at night but I'm fine.",
     "He's taken maybe six Tylenol over the past week for his knee.",
     # an ending that is a call's, a relationship's or a course of pills
     "Okay, I'll end it there, thanks so much for your help today.",

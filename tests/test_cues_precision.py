@@ -160,6 +160,8 @@ def playbook_kinds(text: str, speaker: str) -> set[str]:
 
 
 QUIET: list[tuple[str, str, str]] = [
+    # what becomes of a late mother's mail is an errand (train_ii)
+    ("orient", "caller", "She lived alone, so I don't know what's going to happen to her mail."),
     # the reply to the agent's urgent advice, not fear to orient (training: 5 of 5 wrong)
     ("orient", "caller", "Alright, alright, I'm calling them. You're kind of scaring me."),
     # a hedge on a date is no refusal (train_ig)
