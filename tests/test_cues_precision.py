@@ -1203,6 +1203,9 @@ QUIET: list[tuple[str, str, str]] = [
 ]
 
 STILL_RAISES: list[tuple[str, str, str]] = [
+    # regional words for anger (train_ii)
+    ("validate_first", "caller", "Third time they've lost it, and I'm so hot about it."),
+    ("validate_first", "caller", "I'm ticked off, they never even told me."),
     # second-language English for stretching a supply (train_ih)
     ("subtext_cost", "caller", "Ten units in the night, so the pen is lasting more time, yes?"),
     ("orient", "caller", "Just thinking about the biopsy on Friday is freaking me out."),
