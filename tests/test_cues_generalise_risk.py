@@ -156,6 +156,8 @@ RAISES: list[str] = [
 ]
 
 QUIET: list[str] = [
+    # a past struggle described in a bill dispute (train_ib)
+    "Eleven thousand dollars, for a newborn who couldn't breathe on her own?",
     # a stuffed nose (train_ij)
     "Hay fever's got my nose blocked, I can't breathe through it at night but I'm fine.",
     "He's taken maybe six Tylenol over the past week for his knee.",
