@@ -34,6 +34,10 @@ def raised(text: str) -> bool:
 
 
 RAISES: list[str] = [
+    # from train_il: retractions in lay words; the end said lightly; pills piled up
+    "Every breath his tummy caves in under the ribs, is that normal with the croup?",
+    "if they deny it again I'll just take everything in my medicine cabinet, lol",
+    "I've been keeping them back. Soon I won't be anyone's burden any more.",
     # from train_ih: a count of a sleep aid no label allows, told in passing
     "I couldn't sleep so I popped about nine of the Advil PMs, and I feel awful.",
     # from train_ie: the caller's own ending, said as a preference
@@ -156,6 +160,7 @@ RAISES: list[str] = [
 ]
 
 QUIET: list[str] = [
+    "Relax, once I move to the Eastside clinic I won't be your problem any more.",
     # a past struggle described in a bill dispute (train_ib)
     "Eleven thousand dollars, for a newborn who couldn't breathe on her own?",
     # a stuffed nose (train_ij)
