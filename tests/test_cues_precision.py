@@ -160,6 +160,13 @@ def playbook_kinds(text: str, speaker: str) -> set[str]:
 
 
 QUIET: list[tuple[str, str, str]] = [
+    # train_ik/il look-alikes: a courtesy, opening hours, a reminder timed from the date,
+    # a double booking, doses skipped to make a supply last (cost's, not fear's)
+    ("explain_the_no", "agent", "Don't worry, I won't put you on hold this time."),
+    ("subtext_exhausted", "caller", "How much longer is the pharmacy open tonight?"),
+    ("real_timeline", "agent", "Friday the 9th at 10. We send a reminder two days before."),
+    ("subtext_fear", "caller", "They double-booked me, so I want to cancel one of them."),
+    ("subtext_fear", "caller", "She's skipping her evening dose to make the bottle last."),
     # what becomes of a late mother's mail is an errand (train_ii)
     ("orient", "caller", "She lived alone, so I don't know what's going to happen to her mail."),
     # the reply to the agent's urgent advice, not fear to orient (training: 5 of 5 wrong)
